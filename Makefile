@@ -1,0 +1,46 @@
+# LabDoor — the two commands a new machine needs: `make demo` and `make test`.
+# Both install the Debian packages they need when missing (as root, with apt-get).
+
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= debug
+BUILD_FLAGS ?= -c $(CONFIG)
+BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
+
+# Debian packages needed to build, test and demo.
+DEB_PACKAGES = pkg-config libusb-1.0-0-dev libgpiod-dev libsqlite3-dev tzdata
+
+.PHONY: all deps build lint format test unit-test demo clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "make: installing Debian packages:$$missing"; \
+	    if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests
+
+format:
+	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests
+
+unit-test: deps
+	$(SWIFT) test $(BUILD_FLAGS)
+
+test: deps lint build unit-test
+	@echo "make test: all checks passed"
+
+demo: build
+	"$(BIN)/labdoord" --demo
+
+clean:
+	rm -rf .build

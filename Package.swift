@@ -1,0 +1,96 @@
+// swift-tools-version: 6.2
+// LabDoor: door access control for the Työ 2.0 Lab. Module boundaries are described in README.md and
+// docs/architecture.md; the short version: LabDoorCore is pure policy, everything with I/O is an adapter.
+import PackageDescription
+
+/// Settings every LabDoor Swift target shares: Swift 6 mode is the package default; warnings are errors.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "LabDoor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "labdoord", targets: ["labdoord"]),
+        .executable(name: "labdoorctl", targets: ["labdoorctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries, wrapped once each (see Sources/C*/module.modulemap).
+        .systemLibrary(
+            name: "CLibUSB",
+            pkgConfig: "libusb-1.0",
+            providers: [.apt(["libusb-1.0-0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        .target(
+            name: "CLabDoorGPIO",
+            dependencies: ["CGPIOD"],
+            cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
+        ),
+
+        // Swift modules.
+        .target(name: "LabDoorCore", swiftSettings: strict),
+        .target(
+            name: "LabDoorConfig",
+            dependencies: ["LabDoorCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "LabDoorHardware",
+            dependencies: ["LabDoorCore", "CLibUSB", "CLabDoorGPIO"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "LabDoorDaemon",
+            dependencies: ["LabDoorCore", "LabDoorConfig", "LabDoorHardware"],
+            swiftSettings: strict
+        ),
+        .target(name: "LabDoorTestKit", dependencies: ["LabDoorCore"], swiftSettings: strict),
+
+        // Thin executables.
+        .executableTarget(
+            name: "labdoord",
+            dependencies: [
+                "LabDoorDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "labdoorctl",
+            dependencies: [
+                "LabDoorCore", "LabDoorConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Tests.
+        .testTarget(
+            name: "LabDoorCoreTests",
+            dependencies: ["LabDoorCore", "LabDoorTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LabDoorConfigTests",
+            dependencies: ["LabDoorConfig", "LabDoorCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LabDoorEndToEndTests",
+            dependencies: ["LabDoorCore"],
+            swiftSettings: strict
+        ),
+    ]
+)

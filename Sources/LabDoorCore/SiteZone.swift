@@ -1,0 +1,109 @@
+public import Foundation
+
+/// The site's time zone: converts between UTC instants (what is stored) and wall-clock time (what is decided).
+///
+/// Only the zone's UTC offsets are consulted (`TimeZone.secondsFromGMT(for:)`); all calendar arithmetic is done
+/// on integers by `LocalDate`. Instants are truncated to whole seconds for wall-clock decisions, so 19:59:59.9
+/// is still 19:59:59.
+public struct SiteZone: Sendable, Hashable {
+    /// The underlying zone, e.g. Europe/Helsinki.
+    public let timeZone: TimeZone
+
+    /// The Lab's zone.
+    public static let helsinkiIdentifier = "Europe/Helsinki"
+
+    /// Creates a site zone from an IANA identifier; nil when the system's zone data does not know it (install
+    /// the `tzdata` package).
+    public init?(identifier: String) {
+        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        self.timeZone = zone
+    }
+
+    /// Creates a site zone from a `TimeZone`.
+    public init(_ timeZone: TimeZone) { self.timeZone = timeZone }
+
+    /// The zone's IANA identifier.
+    public var identifier: String { timeZone.identifier }
+
+    /// The UTC offset in seconds in force at `instant`.
+    public func offset(at instant: Date) -> Int { timeZone.secondsFromGMT(for: instant) }
+
+    /// The wall-clock date and time at `instant`.
+    public func local(_ instant: Date) -> LocalDateTime {
+        let unix = Int(instant.timeIntervalSince1970.rounded(.down))
+        let wall = unix + offset(at: Date(timeIntervalSince1970: TimeInterval(unix)))
+        let day = Self.floorDiv(wall, 86_400)
+        return LocalDateTime(
+            date: LocalDate(dayNumber: day),
+            time: TimeOfDay(uncheckedSeconds: wall - day * 86_400)
+        )
+    }
+
+    /// What a wall-clock time means in this zone.
+    public enum Resolution: Sendable, Hashable {
+        /// The wall time names exactly one instant.
+        case unique(Date)
+        /// The wall time happens twice (clocks went back): the first and second instant.
+        case repeated(earlier: Date, later: Date)
+        /// The wall time never happens (clocks went forward over it); `next` is the first instant whose wall
+        /// time is later, i.e. the moment of the jump.
+        case skipped(next: Date)
+    }
+
+    /// Resolves a wall-clock time to the instant(s) it names.
+    public func resolve(_ local: LocalDateTime) -> Resolution {
+        let wall = local.wallSeconds
+        let offsets = Set([
+            offset(at: Date(timeIntervalSince1970: TimeInterval(wall - 86_400))),
+            offset(at: Date(timeIntervalSince1970: TimeInterval(wall))),
+            offset(at: Date(timeIntervalSince1970: TimeInterval(wall + 86_400))),
+        ])
+        let matches = offsets.map { wall - $0 }
+            .filter { offset(at: Date(timeIntervalSince1970: TimeInterval($0))) + $0 == wall }
+            .sorted()
+        switch matches.count {
+        case 0:
+            // Bisect for the first instant whose wall time is at or after `wall`. Within a gap the wall clock
+            // is monotonic, so this converges on the moment of the jump.
+            var low = wall - (offsets.max() ?? 0)
+            var high = wall - (offsets.min() ?? 0)
+            while low < high {
+                let mid = Self.floorDiv(low + high, 2)
+                if mid + offset(at: Date(timeIntervalSince1970: TimeInterval(mid))) >= wall {
+                    high = mid
+                } else {
+                    low = mid + 1
+                }
+            }
+            return .skipped(next: Date(timeIntervalSince1970: TimeInterval(low)))
+        case 1:
+            return .unique(Date(timeIntervalSince1970: TimeInterval(matches[0])))
+        default:
+            return .repeated(
+                earlier: Date(timeIntervalSince1970: TimeInterval(matches[0])),
+                later: Date(timeIntervalSince1970: TimeInterval(matches[matches.count - 1]))
+            )
+        }
+    }
+
+    /// The first instant whose wall time is `local` or later: the instant itself, the earlier of a repeated
+    /// time, or the moment of the jump for a skipped one. Used for "opens at" and "starts at" instants.
+    public func firstInstant(atOrAfter local: LocalDateTime) -> Date {
+        switch resolve(local) {
+        case .unique(let instant): instant
+        case .repeated(let earlier, _): earlier
+        case .skipped(let next): next
+        }
+    }
+
+    /// A human-readable local time such as "Monday 2027-01-04 07:00".
+    public func describe(_ instant: Date) -> String {
+        let local = local(instant)
+        return "\(local.date.weekday.name) \(local.date) \(local.time)"
+    }
+
+    static func floorDiv(_ a: Int, _ b: Int) -> Int {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+}
