@@ -18,8 +18,7 @@ let package = Package(
         .executable(name: "labdoorctl", targets: ["labdoorctl"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // C libraries, wrapped once each (see Sources/C*/module.modulemap).
@@ -43,7 +42,7 @@ let package = Package(
         .target(name: "LabDoorCore", swiftSettings: strict),
         .target(
             name: "LabDoorConfig",
-            dependencies: ["LabDoorCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["LabDoorCore"],
             swiftSettings: strict
         ),
         .target(
@@ -84,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabDoorConfigTests",
-            dependencies: ["LabDoorConfig", "LabDoorCore"],
+            dependencies: ["LabDoorConfig", "LabDoorCore", "LabDoorTestKit"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -78,8 +78,15 @@ public struct LabDoorConfiguration: Hashable, Sendable {
 
     /// Parses and validates configuration text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> LabDoorConfiguration {
-        let document = try TOMLDocument(text: text, file: file)
-        var root = TableReader(document: document, file: file, path: "", entries: document.root)
+        let table: TOMLTable
+        do {
+            table = try TOMLParser.parse(text)
+        } catch {
+            throw ConfigurationError(
+                file: file, line: error.position.line, column: error.position.column, key: nil,
+                message: "not valid TOML: \(error.message)")
+        }
+        var root = TableReader(file: file, path: "", table: table, position: nil)
         var config = try labDefaults(file: file)
 
         if var site = try root.table("site") {
@@ -127,7 +134,7 @@ public struct LabDoorConfiguration: Hashable, Sendable {
         }
 
         if var profiles = try root.table("profiles") {
-            for name in profiles.entries.keys.sorted() {
+            for name in profiles.keys {
                 guard var table = try profiles.table(name) else { continue }
                 guard name.allSatisfy({ $0.isLetter && $0.isASCII || $0.isASCIIDigitOrDash }), !name.isEmpty else {
                     throw profiles.error(name, "a profile name may contain only ASCII letters, digits, - and _")

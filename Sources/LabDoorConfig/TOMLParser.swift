@@ -1,0 +1,653 @@
+import Foundation
+
+/// A position in a TOML document: 1-based line and column (in Unicode scalars).
+struct TOMLPosition: Hashable, Sendable {
+    var line: Int
+    var column: Int
+}
+
+/// A TOML value with the position where it was written.
+struct TOMLValue: Sendable {
+    indirect enum Kind: Sendable {
+        case table(TOMLTable)
+        case array([TOMLValue])
+        case string(String)
+        case integer(Int)
+        case float(Double)
+        case bool(Bool)
+    }
+
+    var kind: Kind
+    var position: TOMLPosition
+
+    var typeName: String {
+        switch kind {
+        case .table: "table"
+        case .array: "array"
+        case .string: "string"
+        case .integer: "integer"
+        case .float: "float"
+        case .bool: "boolean"
+        }
+    }
+}
+
+/// A TOML table: its keys in the order written, and where each key was written.
+struct TOMLTable: Sendable {
+    enum Origin: Sendable {
+        /// Created on the way to a deeper header or dotted key; may still get its own header once.
+        case implicit
+        /// Defined by a `[header]`, a dotted key, or as an element of `[[array]]`.
+        case defined
+        /// An inline table `{ … }`: closed, never extended.
+        case inline
+    }
+
+    private(set) var keys: [String] = []
+    private(set) var values: [String: TOMLValue] = [:]
+    private(set) var keyPositions: [String: TOMLPosition] = [:]
+    var origin: Origin
+    /// Arrays created by `[[header]]` (only those may be appended to by a later header).
+    var arraysOfTables: Set<String> = []
+
+    init(origin: Origin) { self.origin = origin }
+
+    subscript(key: String) -> TOMLValue? { values[key] }
+
+    func position(of key: String) -> TOMLPosition? { keyPositions[key] }
+
+    mutating func set(_ key: String, _ value: TOMLValue, at position: TOMLPosition) {
+        if values[key] == nil {
+            keys.append(key)
+            keyPositions[key] = position
+        }
+        values[key] = value
+    }
+}
+
+/// A syntax or structure error in a TOML document.
+struct TOMLSyntaxError: Error, Sendable {
+    let position: TOMLPosition
+    let message: String
+}
+
+/// A TOML 1.0 parser for LabDoor's configuration files.
+///
+/// Written for LabDoor instead of using TOMLKit: TOMLKit 0.6.0 bundles a toml++ whose parser asserts (debug) or
+/// assumes (release: undefined behaviour) on malformed input such as `[ =]` or `a = ,` — found by fuzzing the
+/// configuration loader. A daemon that reloads its configuration on SIGHUP must reject a broken file, never
+/// abort on it. Owning the parser also gives every key and value its exact line and column for error messages.
+///
+/// Supported: comments; bare, quoted and dotted keys; `[tables]` and `[[arrays of tables]]`; basic, literal and
+/// multi-line strings with all escapes; decimal, hex, octal and binary integers; floats; booleans; arrays
+/// (multi-line, trailing comma); inline tables. Dates and times are rejected with a hint to quote them: LabDoor
+/// writes times as strings ("07:00"). Every error carries a position; nothing in here traps on any input.
+struct TOMLParser {
+    private let scalars: [Unicode.Scalar]
+    private var index = 0
+    private var line = 1
+    private var column = 1
+
+    /// Nesting limit for arrays and inline tables, so that hostile input cannot exhaust the stack.
+    static let maximumDepth = 32
+
+    private init(_ text: String) { scalars = Array(text.unicodeScalars) }
+
+    static func parse(_ text: String) throws(TOMLSyntaxError) -> TOMLTable {
+        var parser = TOMLParser(text)
+        return try parser.document()
+    }
+
+    // MARK: Document structure
+
+    private mutating func document() throws(TOMLSyntaxError) -> TOMLTable {
+        var root = TOMLTable(origin: .defined)
+        var current: [String] = []  // path of the table that key/value lines go into
+        while true {
+            skipWhitespace()
+            guard let c = peek() else { break }
+            if c == "\n" || c == "#" || c == "\r" {
+                try endOfLine()
+                continue
+            }
+            let position = here
+            if c == "[" {
+                advance()
+                let isArray = peek() == "["
+                if isArray { advance() }
+                skipWhitespace()
+                let path = try key()
+                skipWhitespace()
+                try expect("]", "expected \"]\" to close the table header")
+                if isArray { try expect("]", "expected \"]]\" to close the array-of-tables header") }
+                try endOfLine()
+                try Self.openTable(path, array: isArray, in: &root, at: position)
+                current = path
+            } else {
+                let path = try key()
+                skipWhitespace()
+                try expect("=", "expected \"=\" after the key \(path.joined(separator: "."))")
+                skipWhitespace()
+                let value = try value(depth: 0)
+                try endOfLine()
+                try Self.insert(value, at: path, keyPosition: position, intoTableAt: current, of: &root)
+            }
+        }
+        return root
+    }
+
+    /// Applies a `[path]` or `[[path]]` header.
+    private static func openTable(
+        _ path: [String], array: Bool, in table: inout TOMLTable, at position: TOMLPosition
+    ) throws(TOMLSyntaxError) {
+        let name = path.joined(separator: ".")
+        try descend(into: Array(path.dropLast()), of: &table, at: position, creating: true) {
+            (parent: inout TOMLTable) throws(TOMLSyntaxError) in
+            guard let last = path.last else { return }
+            let existing = parent[last]
+            if array {
+                if existing == nil {
+                    parent.arraysOfTables.insert(last)
+                    parent.set(
+                        last,
+                        TOMLValue(
+                            kind: .array([TOMLValue(kind: .table(TOMLTable(origin: .defined)), position: position)]),
+                            position: position),
+                        at: position)
+                } else if parent.arraysOfTables.contains(last), case .array(var items)? = existing?.kind {
+                    items.append(TOMLValue(kind: .table(TOMLTable(origin: .defined)), position: position))
+                    parent.set(
+                        last, TOMLValue(kind: .array(items), position: existing?.position ?? position), at: position)
+                } else {
+                    throw TOMLSyntaxError(
+                        position: position,
+                        message: "[[\(name)]] conflicts with \(name) defined earlier\(firstDefinition(parent, last))")
+                }
+            } else {
+                switch existing?.kind {
+                case nil:
+                    parent.set(
+                        last, TOMLValue(kind: .table(TOMLTable(origin: .defined)), position: position), at: position)
+                case .table(var sub)? where sub.origin == .implicit:
+                    sub.origin = .defined
+                    parent.set(last, TOMLValue(kind: .table(sub), position: position), at: position)
+                default:
+                    throw TOMLSyntaxError(
+                        position: position,
+                        message: "[\(name)] is defined twice\(firstDefinition(parent, last)); merge the two")
+                }
+            }
+        }
+    }
+
+    private static func firstDefinition(_ table: TOMLTable, _ key: String) -> String {
+        table.position(of: key).map { " (first on line \($0.line))" } ?? ""
+    }
+
+    /// Sets `value` at the dotted `path` inside the table at `tablePath`.
+    private static func insert(
+        _ value: TOMLValue, at path: [String], keyPosition: TOMLPosition, intoTableAt tablePath: [String],
+        of root: inout TOMLTable
+    ) throws(TOMLSyntaxError) {
+        try descend(into: tablePath, of: &root, at: keyPosition, creating: false) {
+            (table: inout TOMLTable) throws(TOMLSyntaxError) in
+            try setDotted(value, path[...], keyPosition: keyPosition, in: &table)
+        }
+    }
+
+    private static func setDotted(
+        _ value: TOMLValue, _ path: ArraySlice<String>, keyPosition: TOMLPosition, in table: inout TOMLTable
+    ) throws(TOMLSyntaxError) {
+        guard let first = path.first else { return }
+        if path.count == 1 {
+            guard table[first] == nil else {
+                throw TOMLSyntaxError(
+                    position: keyPosition,
+                    message: "the key \(first) is set twice\(firstDefinition(table, first)); keep one")
+            }
+            table.set(first, value, at: keyPosition)
+            return
+        }
+        var sub: TOMLTable
+        switch table[first]?.kind {
+        case nil: sub = TOMLTable(origin: .defined)
+        case .table(let existing) where existing.origin != .inline: sub = existing
+        default:
+            throw TOMLSyntaxError(
+                position: keyPosition,
+                message: "\(first) is already a value\(firstDefinition(table, first)), not a table")
+        }
+        try setDotted(value, path.dropFirst(), keyPosition: keyPosition, in: &sub)
+        table.set(first, TOMLValue(kind: .table(sub), position: table[first]?.position ?? keyPosition), at: keyPosition)
+    }
+
+    /// Runs `body` on the table at `path`, entering the last element of arrays of tables; creates implicit
+    /// tables on the way when `creating`.
+    private static func descend(
+        into path: [String], of table: inout TOMLTable, at position: TOMLPosition, creating: Bool,
+        _ body: (inout TOMLTable) throws(TOMLSyntaxError) -> Void
+    ) throws(TOMLSyntaxError) {
+        guard let first = path.first else {
+            try body(&table)
+            return
+        }
+        let rest = Array(path.dropFirst())
+        switch table[first]?.kind {
+        case nil:
+            guard creating else { return }
+            var sub = TOMLTable(origin: .implicit)
+            try descend(into: rest, of: &sub, at: position, creating: creating, body)
+            table.set(first, TOMLValue(kind: .table(sub), position: position), at: position)
+        case .table(var sub)? where sub.origin != .inline:
+            try descend(into: rest, of: &sub, at: position, creating: creating, body)
+            table.set(first, TOMLValue(kind: .table(sub), position: table[first]?.position ?? position), at: position)
+        case .array(var items)? where table.arraysOfTables.contains(first):
+            guard let lastIndex = items.indices.last, case .table(var sub) = items[lastIndex].kind else { return }
+            try descend(into: rest, of: &sub, at: position, creating: creating, body)
+            items[lastIndex].kind = .table(sub)
+            table.set(first, TOMLValue(kind: .array(items), position: table[first]?.position ?? position), at: position)
+        default:
+            throw TOMLSyntaxError(
+                position: position, message: "\(first) is already a value\(firstDefinition(table, first)), not a table")
+        }
+    }
+
+    // MARK: Keys
+
+    private mutating func key() throws(TOMLSyntaxError) -> [String] {
+        var parts: [String] = []
+        while true {
+            skipWhitespace()
+            guard let c = peek() else { throw error("expected a key") }
+            switch c {
+            case "\"":
+                advance()
+                parts.append(try basicString(multiline: false))
+            case "'":
+                advance()
+                parts.append(try literalString(multiline: false))
+            case _ where Self.isBareKey(c):
+                var s = String.UnicodeScalarView()
+                while let k = peek(), Self.isBareKey(k) {
+                    s.append(k)
+                    advance()
+                }
+                parts.append(String(s))
+            default:
+                throw error("expected a key (letters, digits, - and _, or a quoted string), found \(Self.describe(c))")
+            }
+            skipWhitespace()
+            guard peek() == "." else { return parts }
+            advance()
+        }
+    }
+
+    private static func isBareKey(_ c: Unicode.Scalar) -> Bool {
+        ("A"..."Z").contains(c) || ("a"..."z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_"
+    }
+
+    // MARK: Values
+
+    private mutating func value(depth: Int) throws(TOMLSyntaxError) -> TOMLValue {
+        let position = here
+        guard depth < Self.maximumDepth else { throw error("arrays and inline tables nested too deeply") }
+        guard let c = peek() else { throw error("expected a value") }
+        let kind: TOMLValue.Kind
+        switch c {
+        case "\"":
+            let multiline = peek(1) == "\"" && peek(2) == "\""
+            advance(multiline ? 3 : 1)
+            kind = .string(try basicString(multiline: multiline))
+        case "'":
+            let multiline = peek(1) == "'" && peek(2) == "'"
+            advance(multiline ? 3 : 1)
+            kind = .string(try literalString(multiline: multiline))
+        case "[":
+            advance()
+            kind = .array(try array(depth: depth + 1))
+        case "{":
+            advance()
+            kind = .table(try inlineTable(depth: depth + 1))
+        case _ where Self.isBareKey(c) || c == "+" || c == ".":
+            kind = try scalarWord()
+        default:
+            throw error(
+                "expected a value (a \"string\", number, true/false, [array] or {table}), found \(Self.describe(c))")
+        }
+        return TOMLValue(kind: kind, position: position)
+    }
+
+    /// true, false, numbers; dates and times are recognised only to be refused with a hint.
+    private mutating func scalarWord() throws(TOMLSyntaxError) -> TOMLValue.Kind {
+        let start = here
+        var word = ""
+        while let c = peek(),
+            !(c == " " || c == "\t" || c == "\n" || c == "\r" || c == "," || c == "]" || c == "}" || c == "#")
+        {
+            word.unicodeScalars.append(c)
+            advance()
+        }
+        if word == "true" { return .bool(true) }
+        if word == "false" { return .bool(false) }
+        if let n = Self.integer(word) { return .integer(n) }
+        if let x = Self.float(word) { return .float(x) }
+        let looksLikeTime = word.contains(":") || (word.count >= 10 && word.dropFirst(4).first == "-")
+        throw TOMLSyntaxError(
+            position: start,
+            message: looksLikeTime
+                ? "\(word) is a TOML date or time; LabDoor expects text here: put it in quotes, e.g. \"\(word)\""
+                : "\(word) is not a value; strings need quotes, e.g. \"\(word)\"")
+    }
+
+    static func integer(_ word: String) -> Int? {
+        let digits = word.unicodeScalars
+        func clean(_ body: Substring, allowed: (Character) -> Bool) -> String? {
+            // Underscores only between digits.
+            guard let first = body.first, let last = body.last, first != "_", last != "_", !body.contains("__"),
+                body.allSatisfy({ $0 == "_" || allowed($0) })
+            else { return nil }
+            return body.replacingOccurrences(of: "_", with: "")
+        }
+        let s = Substring(word)
+        for (prefix, radix, allowed) in [
+            ("0x", 16, { (c: Character) in c.isHexDigit }), ("0o", 8, { ("0"..."7").contains($0) }),
+            ("0b", 2, { $0 == "0" || $0 == "1" }),
+        ] as [(String, Int, (Character) -> Bool)] where s.hasPrefix(prefix) {
+            return clean(s.dropFirst(2), allowed: allowed).flatMap { Int($0, radix: radix) }
+        }
+        guard !digits.isEmpty else { return nil }
+        var body = s
+        var sign = ""
+        if let first = body.first, first == "+" || first == "-" {
+            sign = first == "-" ? "-" : ""
+            body = body.dropFirst()
+        }
+        guard let cleaned = clean(body, allowed: { ("0"..."9").contains($0) }) else { return nil }
+        if cleaned.count > 1 && cleaned.hasPrefix("0") { return nil }  // no leading zeros
+        return Int(sign + cleaned)
+    }
+
+    static func float(_ word: String) -> Double? {
+        switch word {
+        case "inf", "+inf": return .infinity
+        case "-inf": return -.infinity
+        case "nan", "+nan", "-nan": return .nan
+        default: break
+        }
+        guard word.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }),
+            word.allSatisfy({ $0.isASCII && ($0.isNumber || "+-._eE".contains($0)) }),
+            !word.contains("_."), !word.contains("._"), !word.hasPrefix("."), !word.hasSuffix("."),
+            !word.contains(".e"), !word.contains(".E")
+        else { return nil }
+        return Double(word.replacingOccurrences(of: "_", with: ""))
+    }
+
+    private mutating func array(depth: Int) throws(TOMLSyntaxError) -> [TOMLValue] {
+        var items: [TOMLValue] = []
+        while true {
+            try skipWhitespaceCommentsAndNewlines()
+            if peek() == "]" {
+                advance()
+                return items
+            }
+            items.append(try value(depth: depth))
+            try skipWhitespaceCommentsAndNewlines()
+            switch peek() {
+            case ","?: advance()
+            case "]"?:
+                advance()
+                return items
+            case let c?: throw error("expected \",\" or \"]\" in the array, found \(Self.describe(c))")
+            case nil: throw error("the array is not closed; add \"]\"")
+            }
+        }
+    }
+
+    private mutating func inlineTable(depth: Int) throws(TOMLSyntaxError) -> TOMLTable {
+        var table = TOMLTable(origin: .defined)
+        skipWhitespace()
+        if peek() == "}" {
+            advance()
+            table.origin = .inline
+            return table
+        }
+        while true {
+            skipWhitespace()
+            let position = here
+            let path = try key()
+            skipWhitespace()
+            try expect("=", "expected \"=\" after the key in the inline table")
+            skipWhitespace()
+            let value = try value(depth: depth)
+            try Self.setDotted(value, path[...], keyPosition: position, in: &table)
+            skipWhitespace()
+            switch peek() {
+            case ","?: advance()
+            case "}"?:
+                advance()
+                table.origin = .inline
+                return table
+            default: throw error("expected \",\" or \"}\" in the inline table (it must fit on one line)")
+            }
+        }
+    }
+
+    // MARK: Strings
+
+    private mutating func basicString(multiline: Bool) throws(TOMLSyntaxError) -> String {
+        var out = String.UnicodeScalarView()
+        if multiline { skipOneNewline() }
+        while true {
+            guard let c = peek() else { throw error("the string is not closed; add the closing quote") }
+            if c == "\"" {
+                if !multiline {
+                    advance()
+                    return String(out)
+                }
+                if peek(1) == "\"" && peek(2) == "\"" {
+                    advance(3)
+                    // Up to two quotes may directly precede the closing delimiter.
+                    var extra = 0
+                    while peek() == "\"" && extra < 2 {
+                        out.append("\"")
+                        advance()
+                        extra += 1
+                    }
+                    return String(out)
+                }
+                out.append(c)
+                advance()
+                continue
+            }
+            if c == "\n" || c == "\r" {
+                guard multiline else { throw error("the string is not closed on this line; add the closing quote") }
+                out.append(contentsOf: takeNewline().unicodeScalars)
+                continue
+            }
+            if c == "\\" {
+                advance()
+                try escape(into: &out, multiline: multiline)
+                continue
+            }
+            try checkControl(c)
+            out.append(c)
+            advance()
+        }
+    }
+
+    private mutating func escape(into out: inout String.UnicodeScalarView, multiline: Bool) throws(TOMLSyntaxError) {
+        guard let e = peek() else { throw error("the string ends after a backslash") }
+        switch e {
+        case "b": out.append("\u{08}")
+        case "t": out.append("\t")
+        case "n": out.append("\n")
+        case "f": out.append("\u{0C}")
+        case "r": out.append("\r")
+        case "e": out.append("\u{1B}")
+        case "\"": out.append("\"")
+        case "\\": out.append("\\")
+        case "u", "U":
+            let count = e == "u" ? 4 : 8
+            var hex = ""
+            for offset in 1...count {
+                guard let h = peek(offset), Character(h).isHexDigit else {
+                    throw error("\\\(e) needs \(count) hex digits")
+                }
+                hex.unicodeScalars.append(h)
+            }
+            guard let value = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(value) else {
+                throw error("\\\(e)\(hex) is not a Unicode scalar value")
+            }
+            out.append(scalar)
+            advance(count)
+        case " ", "\t", "\n", "\r":
+            // Line-ending backslash: trims the line break and the white space that follows.
+            guard multiline else {
+                throw error("\\ followed by a space or line break is allowed only in a \"\"\"multi-line string\"\"\"")
+            }
+            var sawNewline = false
+            while let w = peek(), w == " " || w == "\t" || w == "\n" || w == "\r" {
+                if w == "\n" || w == "\r" {
+                    sawNewline = true
+                    guard takeNewline() == "\n" else { throw error("a lone carriage return is not a line break") }
+                } else {
+                    advance()
+                }
+            }
+            guard sawNewline else { throw error("a backslash followed by spaces must end the line") }
+            return
+        default:
+            throw error("\\\(Character(e)) is not an escape; write \\\\ for a backslash")
+        }
+        advance()
+    }
+
+    private mutating func literalString(multiline: Bool) throws(TOMLSyntaxError) -> String {
+        var out = String.UnicodeScalarView()
+        if multiline { skipOneNewline() }
+        while true {
+            guard let c = peek() else { throw error("the string is not closed; add the closing quote") }
+            if c == "'" {
+                if !multiline {
+                    advance()
+                    return String(out)
+                }
+                if peek(1) == "'" && peek(2) == "'" {
+                    advance(3)
+                    var extra = 0
+                    while peek() == "'" && extra < 2 {
+                        out.append("'")
+                        advance()
+                        extra += 1
+                    }
+                    return String(out)
+                }
+            }
+            if c == "\n" || c == "\r" {
+                guard multiline else { throw error("the string is not closed on this line; add the closing quote") }
+                out.append(contentsOf: takeNewline().unicodeScalars)
+                continue
+            }
+            try checkControl(c)
+            out.append(c)
+            advance()
+        }
+    }
+
+    // MARK: Characters and positions
+
+    private var here: TOMLPosition { TOMLPosition(line: line, column: column) }
+
+    private func peek(_ offset: Int = 0) -> Unicode.Scalar? {
+        index + offset < scalars.count ? scalars[index + offset] : nil
+    }
+
+    private mutating func advance(_ count: Int = 1) {
+        for _ in 0..<count where index < scalars.count {
+            if scalars[index] == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+            index += 1
+        }
+    }
+
+    private func error(_ message: String) -> TOMLSyntaxError { TOMLSyntaxError(position: here, message: message) }
+
+    private static func describe(_ c: Unicode.Scalar) -> String {
+        if c == "\n" { return "the end of the line" }
+        if c.value < 0x20 || c.value == 0x7F {
+            let hex = String(c.value, radix: 16, uppercase: true)
+            return "control character U+\(String(repeating: "0", count: 4 - hex.count))\(hex)"
+        }
+        return "\"\(c)\""
+    }
+
+    private func checkControl(_ c: Unicode.Scalar) throws(TOMLSyntaxError) {
+        if (c.value < 0x20 && c != "\t") || c.value == 0x7F {
+            throw error("\(Self.describe(c)) is not allowed in TOML; remove it (inside a string, write an escape)")
+        }
+    }
+
+    private mutating func expect(_ c: Unicode.Scalar, _ message: String) throws(TOMLSyntaxError) {
+        guard peek() == c else { throw error(message) }
+        advance()
+    }
+
+    private mutating func skipWhitespace() {
+        while let c = peek(), c == " " || c == "\t" { advance() }
+    }
+
+    /// Consumes "\n" or "\r\n" and returns "\n"; a lone CR is left for the caller's error.
+    private mutating func takeNewline() -> String {
+        if peek() == "\r" && peek(1) == "\n" {
+            advance(2)
+            return "\n"
+        }
+        if peek() == "\n" {
+            advance()
+            return "\n"
+        }
+        advance()
+        return "\r"
+    }
+
+    private mutating func skipOneNewline() {
+        if peek() == "\n" || (peek() == "\r" && peek(1) == "\n") { _ = takeNewline() }
+    }
+
+    private mutating func skipComment() throws(TOMLSyntaxError) {
+        guard peek() == "#" else { return }
+        while let c = peek(), c != "\n" {
+            if c == "\r" && peek(1) == "\n" { return }
+            try checkControl(c)
+            advance()
+        }
+    }
+
+    /// After a statement: optional white space and comment, then a line break or the end of the file.
+    private mutating func endOfLine() throws(TOMLSyntaxError) {
+        skipWhitespace()
+        try skipComment()
+        switch peek() {
+        case nil: return
+        case "\n"?: advance()
+        case "\r"? where peek(1) == "\n": advance(2)
+        case let c?: throw error("expected the end of the line, found \(Self.describe(c)); put one setting per line")
+        }
+    }
+
+    private mutating func skipWhitespaceCommentsAndNewlines() throws(TOMLSyntaxError) {
+        while true {
+            skipWhitespace()
+            switch peek() {
+            case "#"?: try skipComment()
+            case "\n"?: advance()
+            case "\r"? where peek(1) == "\n": advance(2)
+            default: return
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import LabDoorConfig
+import LabDoorCore
+import LabDoorTestKit
+import Testing
+
+@Suite("Configuration file")
+struct ConfigurationTests {
+    func parse(_ text: String) throws(ConfigurationError) -> LabDoorConfiguration {
+        try LabDoorConfiguration.parse(text, file: "labdoor.toml")
+    }
+
+    func error(_ text: String) -> ConfigurationError? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("an empty file gives the Lab's defaults")
+    func defaults() throws {
+        let config = try parse("")
+        #expect(config.siteName == "Työ 2.0 Lab")
+        #expect(config.zone.identifier == "Europe/Helsinki")
+        #expect(config.holidays == .finland)
+        #expect(config.weeklyHours == .labDefault)
+        #expect(config.weeklyHours[.monday].map(\.description) == ["07:00-20:00"])
+        #expect(config.weeklyHours[.saturday].isEmpty)
+        #expect(Set(config.profiles.keys) == ["visitor", "member", "staff"])
+    }
+
+    @Test("a complete file is read")
+    func complete() throws {
+        let config = try parse(
+            """
+            [site]
+            name = "Test Lab"
+            time_zone = "Europe/Stockholm"
+
+            [hours]
+            holidays = "none"
+            friday = ["07:00-12:00", "13:00-16:00"]
+            saturday = ["10:00-14:00"]
+            monday = []
+
+            [profiles.staff]
+            lockdown_override = false
+
+            [profiles.contractor]
+            schedule = "always"
+            requires_registration = true
+            """)
+        #expect(config.siteName == "Test Lab")
+        #expect(config.zone.identifier == "Europe/Stockholm")
+        #expect(config.holidays == HolidayRule.none)
+        #expect(config.weeklyHours[.friday].map(\.description) == ["07:00-12:00", "13:00-16:00"])
+        #expect(config.weeklyHours[.saturday].map(\.description) == ["10:00-14:00"])
+        #expect(config.weeklyHours[.monday].isEmpty)
+        #expect(config.weeklyHours[.tuesday].map(\.description) == ["07:00-20:00"])
+        #expect(config.profiles["staff"]?.lockdownOverride == false)
+        #expect(config.profiles["staff"]?.schedule == .always)
+        #expect(
+            config.profiles["contractor"]
+                == AccessProfile(
+                    name: "contractor", schedule: .always, requiresRegistration: true, lockdownOverride: false))
+    }
+
+    @Test("a TOML syntax error names the line and column")
+    func syntaxError() throws {
+        let error = try #require(self.error("[site]\nname = \"Lab\"\ntime_zone = Europe/Helsinki\n"))
+        #expect(error.line == 3)
+        #expect(error.column != nil)
+        #expect(error.description.hasPrefix("labdoor.toml:3:"))
+    }
+
+    @Test(
+        "bad values name the file, line, key and what is allowed",
+        arguments: [
+            (
+                "[hours]\nmonday = [\"7-20\"]\n", 2, "hours.monday",
+                "\"7-20\" is not an opening interval; write \"HH:MM-HH:MM\""
+            ),
+            (
+                "[hours]\n\ntuesday = [\"07:00-12:00\", \"11:00-20:00\"]\n", 3, "hours.tuesday",
+                "intervals 07:00-12:00 and 11:00-20:00 overlap"
+            ),
+            ("[hours]\nholidays = \"sweden\"\n", 2, "hours.holidays", "use one of: \"finland\", \"none\""),
+            ("[site]\ntime_zone = \"Europe/Helsingfors\"\n", 2, "site.time_zone", "not a known IANA time zone"),
+            ("[site]\nname = 5\n", 2, "site.name", "expected a string, found integer"),
+            (
+                "[profiles.visitor]\nschedule = \"weekdays\"\n", 2, "profiles.visitor.schedule",
+                "use one of: \"opening-hours\", \"always\""
+            ),
+            (
+                "[profiles.visitor]\nrequires_registration = \"yes\"\n", 2, "profiles.visitor.requires_registration",
+                "expected true or false"
+            ),
+            ("[hours]\nwednesday = \"07:00-20:00\"\n", 2, "hours.wednesday", "expected an array of strings"),
+            ("[hours]\nthursday = [7]\n", 2, "hours.thursday", "item 1 must be a string"),
+        ] as [(String, Int, String, String)])
+    func badValues(text: String, line: Int, key: String, message: String) throws {
+        let error = try #require(self.error(text))
+        #expect(error.line == line)
+        #expect(error.key == key)
+        #expect(error.message.contains(message), "\(error)")
+        #expect(error.description.hasPrefix("labdoor.toml:\(line): \(key): "))
+    }
+
+    @Test(
+        "unknown keys are rejected, never ignored",
+        arguments: [
+            ("[site]\nname = \"Lab\"\ntimezone = \"UTC\"\n", 3, "site.timezone", "allowed: name, time_zone"),
+            ("[hourz]\nmonday = []\n", 1, "hourz", "allowed: site, hours, profiles"),
+            ("[hours]\nmon = []\n", 2, "hours.mon", "allowed: holidays, monday"),
+            ("[profiles.staff]\nlockdown = true\n", 2, "profiles.staff.lockdown", "allowed: schedule"),
+            ("title = \"x\"\n", 1, "title", "unknown key at the top level"),
+        ] as [(String, Int, String, String)])
+    func unknownKeys(text: String, line: Int, key: String, message: String) throws {
+        let error = try #require(self.error(text))
+        #expect(error.key == key)
+        #expect(error.line == line)
+        #expect(error.message.contains(message), "\(error)")
+    }
+
+    @Test("a missing file says so and what to pass")
+    func missingFile() {
+        #expect(throws: ConfigurationError.self) { try LabDoorConfiguration.load(path: "/nonexistent/labdoor.toml") }
+        do {
+            _ = try LabDoorConfiguration.load(path: "/nonexistent/labdoor.toml")
+        } catch {
+            #expect(
+                error.description
+                    == "/nonexistent/labdoor.toml: does not exist; pass --config with the path of labdoor.toml")
+        }
+    }
+
+    @Test("a control character is rejected with its position")
+    func controlCharacter() throws {
+        let error = try #require(self.error("[site]\nname = \"a\u{07}\"\n"))
+        #expect(error.line == 2 && error.column == 10)
+        #expect(error.message.contains("control character U+0007"))
+    }
+
+    @Test(
+        "a table header without a name is an error, not a crash",
+        arguments: ["[ =]\n", "[site]\n[\t{\n", "[[ ,]]\n", "x = 1\n[ é]\n", "[\u{07}]\n"])
+    func namelessHeader(text: String) throws {
+        // TOMLKit's toml++ aborted the process on these; found by the fuzz test below.
+        let error = try #require(self.error(text))
+        #expect(error.line != nil && error.column != nil)
+        #expect(error.message.hasPrefix("not valid TOML"))
+    }
+
+    @Test("headers and brackets inside strings, comments and multi-line arrays are not mistaken for headers")
+    func notHeaders() throws {
+        let config = try parse(
+            #"""
+            # [ = not a header
+            [site]
+            name = """
+            [ =
+            """
+            [hours]
+            monday = [
+              "07:00-12:00",
+              "13:00-20:00", # [ ,
+            ]
+            """#)
+        #expect(config.siteName == "[ =\n")
+        #expect(config.weeklyHours[.monday].count == 2)
+    }
+
+    static let validFile = """
+        [site]
+        name = "Test Lab"
+        time_zone = "Europe/Helsinki"
+        [hours]
+        holidays = "finland"
+        friday = ["07:00-12:00", "13:00-16:00"]
+        [profiles.contractor]
+        schedule = "always"
+        requires_registration = true
+        lockdown_override = false
+        """
+
+    @Test("random and mutated files never crash the parser", arguments: [UInt64(1), 2, 3, 4])
+    func fuzz(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let alphabet = Array("[]{}=\"'.,#-_:0123456789abcdefxyz \t\n\r\u{0}\u{7}\u{1B}\u{7F}é€\\")
+        for _ in 0..<1500 {
+            var text = Array(Self.validFile)
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                let position = Int.random(in: 0...text.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: text.insert(alphabet.randomElement(using: &rng) ?? "[", at: position)
+                case 1: if position < text.count { text.remove(at: position) }
+                default: if position < text.count { text[position] = alphabet.randomElement(using: &rng) ?? "]" }
+                }
+            }
+            _ = try? parse(String(text))
+            let noise = (0..<Int.random(in: 0..<80, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? " "
+            }
+            _ = try? parse(String(noise))
+        }
+    }
+}

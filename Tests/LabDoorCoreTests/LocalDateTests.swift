@@ -1,0 +1,68 @@
+import LabDoorCore
+import LabDoorTestKit
+import Testing
+
+@Suite("Local dates and times")
+struct LocalDateTests {
+    @Test("day numbers round-trip for every day from 1900 to 2200")
+    func dayNumbersRoundTrip() throws {
+        let first = try #require(LocalDate(year: 1900, month: 1, day: 1)).dayNumber
+        let last = try #require(LocalDate(year: 2200, month: 12, day: 31)).dayNumber
+        var previous: LocalDate?
+        for n in first...last {
+            let date = LocalDate(dayNumber: n)
+            #expect(date.dayNumber == n)
+            #expect(LocalDate(year: date.year, month: date.month, day: date.day) == date)
+            if let previous { #expect(previous < date) }
+            previous = date
+        }
+    }
+
+    @Test(
+        "weekdays of known dates",
+        arguments: [
+            ("1970-01-01", Weekday.thursday), ("1900-01-01", .monday), ("2000-02-29", .tuesday),
+            ("2027-01-04", .monday), ("2027-06-25", .friday), ("2200-12-31", .wednesday), ("2026-11-29", .sunday),
+        ])
+    func weekdays(text: String, weekday: Weekday) {
+        #expect(Fixtures.date(text).weekday == weekday)
+    }
+
+    @Test(
+        "ISO dates parse strictly", arguments: ["2027-02-29", "2027-13-01", "2027-1-01", "27-01-01", "2027-01-01x", ""])
+    func rejectsMalformedDates(text: String) {
+        #expect(LocalDate(iso: text) == nil)
+    }
+
+    @Test("leap days exist only in leap years")
+    func leapDays() {
+        #expect(LocalDate(iso: "2024-02-29") != nil)
+        #expect(LocalDate(iso: "2000-02-29") != nil)
+        #expect(LocalDate(iso: "1900-02-29") == nil)
+        #expect(LocalDate(iso: "2100-02-29") == nil)
+    }
+
+    @Test("times of day parse HH:MM and HH:MM:SS, and 24:00 only exactly")
+    func timesOfDay() {
+        #expect(TimeOfDay(parsing: "07:00")?.secondsSinceMidnight == 25_200)
+        #expect(TimeOfDay(parsing: "19:59:59")?.secondsSinceMidnight == 71_999)
+        #expect(TimeOfDay(parsing: "24:00") == .endOfDay)
+        #expect(TimeOfDay(parsing: "24:01") == nil)
+        #expect(TimeOfDay(parsing: "7:00") == nil)
+        #expect(TimeOfDay(parsing: "07:60") == nil)
+        #expect(TimeOfDay(parsing: "07:00:60") == nil)
+    }
+
+    @Test("opening intervals are half-open and never empty")
+    func intervals() throws {
+        let interval = try #require(OpeningInterval(parsing: "07:00-20:00"))
+        #expect(interval.contains(try #require(TimeOfDay(parsing: "07:00:00"))))
+        #expect(interval.contains(try #require(TimeOfDay(parsing: "19:59:59"))))
+        #expect(!interval.contains(try #require(TimeOfDay(parsing: "20:00:00"))))
+        #expect(!interval.contains(try #require(TimeOfDay(parsing: "06:59:59"))))
+        #expect(OpeningInterval(parsing: "20:00-07:00") == nil)
+        #expect(OpeningInterval(parsing: "07:00-07:00") == nil)
+        #expect(OpeningInterval(parsing: "24:00-24:00") == nil)
+        #expect(OpeningInterval(parsing: "22:00-24:00") != nil)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+@Suite("labdoorctl hours and labdoord --check-config, run as binaries")
+struct CalendarCommandTests {
+    @Test("the 2027 calendar in JSON has 365 days in the documented shape")
+    func calendar2027() throws {
+        let result = try Binaries.run(
+            "labdoorctl", ["hours", "calendar", "--from", "2027-01-01", "--to", "2027-12-31", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let days = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(days.count == 365)
+        for day in days {
+            #expect(Set(day.keys) == ["date", "weekday", "open", "reason", "holiday", "hours"])
+        }
+        let lines = result.stdout.split(separator: "\n")
+        #expect(
+            lines.contains(
+                #"{"date":"2027-06-25","weekday":"Fri","open":false,"reason":"closed_holiday","holiday":"Midsummer Eve","hours":[]},"#
+            ))
+        #expect(
+            lines.contains(
+                #"{"date":"2027-06-24","weekday":"Thu","open":true,"reason":null,"holiday":null,"hours":[{"from":"07:00","to":"20:00"}]},"#
+            ))
+        let open = days.filter { $0["open"] as? Bool == true }
+        // 261 weekdays in 2027, minus the 8 holidays that fall on one (1 and 6 Jan, 26 and 29 Mar, 6 May,
+        // 25 Jun, 6 and 24 Dec).
+        #expect(open.count == 253)
+        let holidays = days.compactMap { $0["holiday"] as? String }
+        #expect(holidays.count == 15)
+    }
+
+    @Test("the calendar honours --config")
+    func calendarWithConfig() throws {
+        let dir = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("labdoor.toml")
+        try "[hours]\nholidays = \"none\"\nsaturday = [\"10:00-14:00\"]\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let result = try Binaries.run(
+            "labdoorctl",
+            [
+                "hours", "calendar", "--from", "2027-06-25", "--to", "2027-06-26", "--format", "csv", "--config",
+                config.path,
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout
+                == "date,weekday,open,reason,holiday,hours\n2027-06-25,Fri,true,,,07:00-20:00\n2027-06-26,Sat,true,,,10:00-14:00\n"
+        )
+    }
+
+    @Test(
+        "bad calendar arguments are refused with what to write",
+        arguments: [
+            (["--from", "2027-1-1", "--to", "2027-12-31"], "write YYYY-MM-DD"),
+            (["--from", "2027-12-31", "--to", "2027-01-01"], "is after --to"),
+            (["--from", "2027-01-01", "--to", "2047-01-01"], "longer than"),
+        ])
+    func badArguments(arguments: [String], message: String) throws {
+        let result = try Binaries.run("labdoorctl", ["hours", "calendar"] + arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("a broken configuration is reported with file, line and key by both programs")
+    func brokenConfig() throws {
+        let dir = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("labdoor.toml")
+        try "[site]\nname = \"Lab\"\n\n[hours]\nfriday = [\"07:00-25:00\"]\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let check = try Binaries.run("labdoord", ["--check-config", config.path])
+        #expect(check.status != 0)
+        #expect(
+            check.stderr.contains("\(config.path):5: hours.friday: \"07:00-25:00\" is not an opening interval"),
+            "\(check.stderr)")
+        let calendar = try Binaries.run(
+            "labdoorctl", ["hours", "calendar", "--from", "2027-01-01", "--to", "2027-01-02", "--config", config.path])
+        #expect(calendar.status != 0)
+        #expect(calendar.stderr.contains("\(config.path):5: hours.friday"), "\(calendar.stderr)")
+    }
+
+    @Test("a valid configuration passes --check-config")
+    func validConfig() throws {
+        let dir = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("labdoor.toml")
+        try "[site]\nname = \"Lab\"\n".write(to: config, atomically: true, encoding: .utf8)
+        let check = try Binaries.run("labdoord", ["--check-config", config.path])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("OK"))
+    }
+
+    @Test("the demo prints real policy decisions")
+    func demo() throws {
+        let result = try Binaries.run("labdoord", ["--demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Opening calendar, Europe/Helsinki"))
+        #expect(result.stdout.contains("holder_suspended"))
+        #expect(result.stdout.contains("granted: Sanna Staff (staff)"))
+    }
+}
