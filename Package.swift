@@ -18,7 +18,9 @@ let package = Package(
         .executable(name: "labdoorctl", targets: ["labdoorctl"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries, wrapped once each (see Sources/C*/module.modulemap).
@@ -46,13 +48,22 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "LabDoorStore",
+            dependencies: [
+                "LabDoorCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "LabDoorHardware",
             dependencies: ["LabDoorCore", "CLibUSB", "CLabDoorGPIO"],
             swiftSettings: strict
         ),
         .target(
             name: "LabDoorDaemon",
-            dependencies: ["LabDoorCore", "LabDoorConfig", "LabDoorHardware"],
+            dependencies: ["LabDoorCore", "LabDoorConfig", "LabDoorStore", "LabDoorHardware"],
             swiftSettings: strict
         ),
         .target(name: "LabDoorTestKit", dependencies: ["LabDoorCore"], swiftSettings: strict),
@@ -69,9 +80,17 @@ let package = Package(
         .executableTarget(
             name: "labdoorctl",
             dependencies: [
-                "LabDoorCore", "LabDoorConfig",
+                "LabDoorCore", "LabDoorConfig", "LabDoorStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+
+        // Test helper: appends events and prints each committed seq (the crash test kills it at random).
+        .executableTarget(
+            name: "labdoor-logwriter",
+            dependencies: ["LabDoorCore", "LabDoorStore"],
+            path: "Tests/Helpers/labdoor-logwriter",
             swiftSettings: strict
         ),
 
@@ -84,6 +103,15 @@ let package = Package(
         .testTarget(
             name: "LabDoorConfigTests",
             dependencies: ["LabDoorConfig", "LabDoorCore", "LabDoorTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LabDoorStoreTests",
+            dependencies: [
+                "LabDoorStore", "LabDoorCore", "LabDoorTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

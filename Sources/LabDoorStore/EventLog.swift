@@ -1,0 +1,244 @@
+import Crypto
+public import Foundation
+import GRDB
+public import LabDoorCore
+
+extension LabDoorStore {
+    /// Appends events in one transaction, chained and hashed, and signs a checkpoint when 100 events have
+    /// accumulated since the last one. Returns them once committed (fsynced).
+    ///
+    /// On a full disk or I/O error it throws and nothing was written: the caller keeps the events and retries.
+    @discardableResult
+    public func append(_ records: [EventRecord]) throws(StoreError) -> [LoggedEvent] {
+        let keys = try keysOrThrow()
+        return try wrap {
+            try queue.write { db in
+                let logged = try records.map { try Self.insert($0, db) }
+                if let last = logged.last {
+                    let covered = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM checkpoint") ?? 0
+                    if last.seq - covered >= Self.checkpointEvents {
+                        try Self.writeCheckpoint(seq: last.seq, hash: last.hash, kind: .periodic, now: last.record.time, keys: keys, db)
+                    }
+                }
+                return logged
+            }
+        }
+    }
+
+    /// Appends one event; see `append(_:)`.
+    @discardableResult
+    public func append(_ record: EventRecord) throws(StoreError) -> LoggedEvent {
+        guard let event = try append([record]).first else { throw .io(path: path, message: "append returned nothing") }
+        return event
+    }
+
+    /// The last event's seq and hash, or the anchor's, or (0, genesis).
+    static func tail(_ db: Database) throws -> (seq: Int64, hash: String) {
+        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1") {
+            return (row["seq"], row["hash"])
+        }
+        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM log_anchor WHERE id = 1") {
+            return (row["seq"], row["hash"])
+        }
+        return (0, CanonicalEncoding.genesisHash)
+    }
+
+    static func insert(_ record: EventRecord, _ db: Database) throws -> LoggedEvent {
+        let (lastSeq, lastHash) = try tail(db)
+        let seq = lastSeq + 1
+        let time = UTCTimestamp.format(record.time)
+        let values: [DatabaseValue] = [
+            seq.databaseValue, time.databaseValue, record.kind.rawValue.databaseValue, record.reader.databaseValue,
+            record.badge?.rawValue.databaseValue ?? .null, record.holderID?.rawValue.databaseValue ?? .null,
+            record.outcome?.rawValue.databaseValue ?? .null, record.reason?.rawValue.databaseValue ?? .null,
+            record.actor.databaseValue, record.details.databaseValue, (record.clockTrusted ? 1 : 0).databaseValue,
+            lastHash.databaseValue,
+        ]
+        let hash = CanonicalEncoding.eventHash(values)
+        try db.execute(
+            sql: """
+                INSERT INTO event (seq, time, kind, reader, badge, holder_id, outcome, reason, actor, details,
+                    clock_trusted, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: StatementArguments(values + [hash.databaseValue]))
+        return LoggedEvent(seq: seq, time: time, record: record, prevHash: lastHash, hash: hash)
+    }
+
+    @discardableResult
+    static func writeCheckpoint(
+        seq: Int64, hash: String, kind: CheckpointKind, now: Date, keys: SiteKeys, _ db: Database
+    ) throws -> Checkpoint {
+        let publicKey = LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation)
+        let time = UTCTimestamp.format(now)
+        let payload = CanonicalEncoding.checkpointPayload(
+            seq: seq, hash: hash, time: time, kind: kind.rawValue, keyID: publicKey.keyID)
+        let signature = try keys.signingKey.signature(for: payload)
+        try db.execute(
+            sql: "INSERT INTO checkpoint (seq, hash, time, kind, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [seq, hash, time, kind.rawValue, publicKey.keyID, signature.base64EncodedString()])
+        return Checkpoint(seq: seq, hash: hash, time: time, kind: kind, keyID: publicKey.keyID, signature: signature)
+    }
+
+    /// Signs a checkpoint over the last event, unless the last checkpoint already covers it. Returns the new
+    /// checkpoint, if one was made. `monotonic` restarts the 15-minute clock.
+    @discardableResult
+    public func checkpoint(kind: CheckpointKind, now: Date, monotonic: MonotonicInstant? = nil) throws(StoreError)
+        -> Checkpoint?
+    {
+        let keys = try keysOrThrow()
+        let made = try wrap {
+            try queue.write { db -> Checkpoint? in
+                let (seq, hash) = try Self.tail(db)
+                let covered = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM checkpoint") ?? 0
+                guard seq > covered, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 > 0 else { return nil }
+                return try Self.writeCheckpoint(seq: seq, hash: hash, kind: kind, now: now, keys: keys, db)
+            }
+        }
+        if let monotonic { noteCheckpoint(at: monotonic) }
+        return made
+    }
+
+    /// Signs a periodic checkpoint if 15 minutes (monotonic) have passed since the last one and events were
+    /// appended since. The daemon calls this from its heartbeat.
+    @discardableResult
+    public func checkpointIfDue(now: Date, monotonic: MonotonicInstant) throws(StoreError) -> Checkpoint? {
+        let due = checkpointClockDue(monotonic)
+        guard due else { return nil }
+        return try checkpoint(kind: .periodic, now: now, monotonic: monotonic)
+    }
+
+    /// The newest checkpoint, if any.
+    public func latestCheckpoint() throws(StoreError) -> Checkpoint? {
+        try wrap {
+            try queue.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM checkpoint ORDER BY seq DESC LIMIT 1").flatMap(Self.checkpoint(from:))
+            }
+        }
+    }
+
+    static func checkpoint(from row: Row) -> Checkpoint? {
+        guard let kind = CheckpointKind(rawValue: row["kind"]), let signature = Data(base64Encoded: row["signature"] as String)
+        else { return nil }
+        return Checkpoint(seq: row["seq"], hash: row["hash"], time: row["time"], kind: kind, keyID: row["key_id"], signature: signature)
+    }
+
+    /// Events matching `filter`, oldest first (with `limit`, the newest `limit` of them, still oldest first).
+    public func events(_ filter: EventFilter = EventFilter()) throws(StoreError) -> [LoggedEvent] {
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        if let since = filter.since {
+            conditions.append("time >= ?")
+            arguments += [UTCTimestamp.format(since)]
+        }
+        if let until = filter.until {
+            conditions.append("time < ?")
+            arguments += [UTCTimestamp.format(until)]
+        }
+        if let holder = filter.holderID {
+            conditions.append("holder_id = ?")
+            arguments += [holder.rawValue]
+        }
+        if let outcome = filter.outcome {
+            conditions.append("outcome = ?")
+            arguments += [outcome.rawValue]
+        }
+        if let reason = filter.reason {
+            conditions.append("reason = ?")
+            arguments += [reason.rawValue]
+        }
+        if let after = filter.afterSeq {
+            conditions.append("seq > ?")
+            arguments += [after]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql: String
+        if let limit = filter.limit {
+            sql = "SELECT * FROM (SELECT * FROM event \(whereClause) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
+        } else {
+            sql = "SELECT * FROM event \(whereClause) ORDER BY seq"
+        }
+        let args = arguments
+        return try wrap { try queue.read { db in try Row.fetchAll(db, sql: sql, arguments: args).map(Self.event(from:)) } }
+    }
+
+    static func event(from row: Row) -> LoggedEvent {
+        let time: String = row["time"]
+        let record = EventRecord(
+            time: UTCTimestamp.parse(time) ?? Date(timeIntervalSince1970: 0),
+            kind: EventKind(rawValue: row["kind"]) ?? .adminChange,
+            reader: row["reader"],
+            badge: (row["badge"] as String?).map(BadgeFingerprint.init(rawValue:)),
+            holderID: (row["holder_id"] as Int64?).map(HolderID.init(rawValue:)),
+            outcome: (row["outcome"] as String?).flatMap(Outcome.init(rawValue:)),
+            reason: (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:)),
+            actor: row["actor"], details: row["details"], clockTrusted: (row["clock_trusted"] as Int64?) == 1)
+        return LoggedEvent(seq: row["seq"], time: time, record: record, prevHash: row["prev_hash"], hash: row["hash"])
+    }
+
+    /// Removes events older than `before`, leaving a signed anchor so that the rest still verifies; logs the
+    /// purge as an event (by `actor`) and signs a checkpoint after it. Deleted pages are overwritten
+    /// (`secure_delete`). Returns how many events were removed.
+    @discardableResult
+    public func purge(before: Date, actor: String, now: Date, clockTrusted: Bool) throws(StoreError) -> Int {
+        let keys = try keysOrThrow()
+        let cutoff = UTCTimestamp.format(before)
+        return try wrap {
+            try queue.write { db -> Int in
+                // Purge by seq: everything up to the last event older than the cut-off (the log's order is
+                // its seq order, even if the wall clock once went backwards).
+                guard let last = try Row.fetchOne(
+                    db, sql: "SELECT seq, hash FROM event WHERE seq = (SELECT MAX(seq) FROM event WHERE time < ?)",
+                    arguments: [cutoff])
+                else {
+                    _ = try Self.insert(
+                        EventRecord(
+                            time: now, kind: .logPurged, actor: actor,
+                            details: JSONValue.object([("before", .string(cutoff)), ("removed", .int(0))]).description,
+                            clockTrusted: clockTrusted), db)
+                    return 0
+                }
+                let seq: Int64 = last["seq"]
+                let hash: String = last["hash"]
+                let publicKey = LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation)
+                let time = UTCTimestamp.format(now)
+                let anchor = CanonicalEncoding.anchorPayload(seq: seq, hash: hash, time: time, keyID: publicKey.keyID)
+                let signature = try keys.signingKey.signature(for: anchor)
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO log_anchor (id, seq, hash, time, key_id, signature) VALUES (1, ?, ?, ?, ?, ?)",
+                    arguments: [seq, hash, time, publicKey.keyID, signature.base64EncodedString()])
+                let removed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE seq <= ?", arguments: [seq]) ?? 0
+                try db.execute(sql: "DELETE FROM event WHERE seq <= ?", arguments: [seq])
+                try db.execute(sql: "DELETE FROM checkpoint WHERE seq <= ?", arguments: [seq])
+                let logged = try Self.insert(
+                    EventRecord(
+                        time: now, kind: .logPurged, actor: actor,
+                        details: JSONValue.object([
+                            ("before", .string(cutoff)), ("removed", .int(Int64(removed))), ("anchor_seq", .int(seq)),
+                        ]).description,
+                        clockTrusted: clockTrusted), db)
+                try Self.writeCheckpoint(seq: logged.seq, hash: logged.hash, kind: .config, now: now, keys: keys, db)
+                return removed
+            }
+        }
+    }
+
+    /// The purge anchor, if the log was ever purged.
+    public func anchor() throws(StoreError) -> PurgeAnchor? {
+        try wrap { try queue.read { db in try Self.anchor(db) } }
+    }
+
+    static func anchor(_ db: Database) throws -> PurgeAnchor? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM log_anchor WHERE id = 1"),
+            let signature = Data(base64Encoded: row["signature"] as String)
+        else { return nil }
+        return PurgeAnchor(seq: row["seq"], hash: row["hash"], time: row["time"], keyID: row["key_id"], signature: signature)
+    }
+
+    private func checkpointClockDue(_ monotonic: MonotonicInstant) -> Bool {
+        // The first call starts the clock; the first checkpoint is due 15 minutes later.
+        if let last = lastCheckpointMonotonic() { return monotonic - last >= Self.checkpointInterval }
+        noteCheckpoint(at: monotonic)
+        return false
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+
+/// Verifies the event log offline: the hash chain, every checkpoint's signature and hash, the purge anchor, and
+/// optionally a checkpoint the auditor kept off the device. Needs only the database (read-only) and, for an
+/// independent check, the site's public key. The procedure is documented in docs/audit.md.
+public struct LogVerifier: Sendable {
+    /// What is wrong, at the first bad `seq`.
+    public struct Problem: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The first event (or checkpoint) that does not verify.
+        public let seq: Int64
+        /// What is wrong.
+        public let message: String
+        /// `seq N: message`.
+        public var description: String { "seq \(seq): \(message)" }
+    }
+
+    /// The result of a successful verification.
+    public struct Report: Hashable, Sendable, CustomStringConvertible {
+        /// Events checked.
+        public let events: Int
+        /// Checkpoints checked.
+        public let checkpoints: Int
+        /// The first event's seq (nil for an empty log).
+        public let firstSeq: Int64?
+        /// The last event's seq.
+        public let lastSeq: Int64?
+        /// The key the signatures were checked against.
+        public let keyID: String
+        /// Whether that key came from the auditor (true) or from the database itself (false).
+        public let independentKey: Bool
+        /// Notes that are not failures (e.g. a kept checkpoint older than a purge).
+        public let notes: [String]
+
+        /// The one-line summary `audit verify` prints.
+        public var description: String {
+            let range = firstSeq.flatMap { first in lastSeq.map { "seq \(first)–\($0)" } } ?? "empty"
+            let source = independentKey ? "the given public key" : "the key stored in the database (pass --pubkey for an independent check)"
+            return "OK: \(events) events (\(range)), \(checkpoints) checkpoints; signatures valid with key \(keyID) from \(source)"
+                + notes.map { "; \($0)" }.joined()
+        }
+    }
+
+    let store: LabDoorStore
+
+    /// A verifier over an open store (read-only is enough).
+    public init(store: LabDoorStore) { self.store = store }
+
+    /// Verifies the log; throws the first `Problem`.
+    ///
+    /// - Parameters:
+    ///   - publicKey: the auditor's copy of the site key; nil to use the key recorded in the database (which
+    ///     detects accidental damage but not a log re-signed by someone who replaced that key too).
+    ///   - kept: a checkpoint the auditor kept; detects a truncated tail.
+    public func verify(publicKey: LogPublicKey?, kept: Checkpoint? = nil) throws -> Report {
+        let key = try publicKey ?? store.publicKey()
+        return try store.queue.read { db in try verify(db, key: key, independent: publicKey != nil, kept: kept) }
+    }
+
+    private func verify(_ db: Database, key: LogPublicKey, independent: Bool, kept: Checkpoint?) throws -> Report {
+        var notes: [String] = []
+
+        // The anchor: where the log starts after a purge.
+        var expectedSeq: Int64 = 1
+        var previousHash = CanonicalEncoding.genesisHash
+        if let anchor = try LabDoorStore.anchor(db) {
+            guard key.isValidSignature(anchor.signature, for: anchor.payload) else {
+                throw Problem(seq: anchor.seq, message: "the purge anchor's signature does not verify with key \(key.keyID) (signed by key \(anchor.keyID))")
+            }
+            expectedSeq = anchor.seq + 1
+            previousHash = anchor.hash
+        }
+
+        // Checkpoints: every signature must verify with the key.
+        let checkpointRows = try Row.fetchAll(db, sql: "SELECT * FROM checkpoint ORDER BY seq")
+        var checkpoints: [Int64: Checkpoint] = [:]
+        for row in checkpointRows {
+            guard let checkpoint = LabDoorStore.checkpoint(from: row) else {
+                throw Problem(seq: row["seq"], message: "the checkpoint row is malformed")
+            }
+            guard key.isValidSignature(checkpoint.signature, for: checkpoint.payload) else {
+                throw Problem(
+                    seq: checkpoint.seq,
+                    message: "the checkpoint's signature does not verify with key \(key.keyID) (it claims key \(checkpoint.keyID)): the log was re-signed or the checkpoint edited")
+            }
+            checkpoints[checkpoint.seq] = checkpoint
+        }
+        if let kept {
+            guard key.isValidSignature(kept.signature, for: kept.payload) else {
+                throw Problem(seq: kept.seq, message: "the checkpoint you kept does not verify with key \(key.keyID)")
+            }
+        }
+
+        // The chain.
+        let columns = CanonicalEncoding.eventColumns
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), hash FROM event ORDER BY seq")
+        var count = 0
+        var firstSeq: Int64?
+        var lastSeq: Int64?
+        while let row = try cursor.next() {
+            let values = columns.map { row[$0] as DatabaseValue }
+            guard let seq = row["seq"] as Int64? else { throw Problem(seq: expectedSeq, message: "a row has no seq") }
+            if seq != expectedSeq {
+                throw Problem(
+                    seq: expectedSeq,
+                    message: seq > expectedSeq
+                        ? "missing: the log jumps from seq \(expectedSeq - 1) to seq \(seq) (rows deleted)"
+                        : "out of order")
+            }
+            let storedHash = row["hash"] as String? ?? ""
+            if CanonicalEncoding.eventHash(values) != storedHash {
+                throw Problem(seq: seq, message: "its contents do not match its hash (the row was edited, replaced or moved)")
+            }
+            if (row["prev_hash"] as String?) != previousHash {
+                throw Problem(seq: seq, message: "its prev_hash does not match the previous event's hash (a row was inserted, removed or reordered before it)")
+            }
+            if let checkpoint = checkpoints[seq], checkpoint.hash != storedHash {
+                throw Problem(seq: seq, message: "its hash differs from the signed checkpoint for seq \(seq): the log was rewritten at or before it")
+            }
+            if let kept, kept.seq == seq, kept.hash != storedHash {
+                throw Problem(seq: seq, message: "its hash differs from the checkpoint you kept: the log was rewritten at or before it")
+            }
+            firstSeq = firstSeq ?? seq
+            lastSeq = seq
+            previousHash = storedHash
+            expectedSeq = seq + 1
+            count += 1
+        }
+
+        let end = expectedSeq - 1
+        if let beyond = checkpoints.keys.filter({ $0 > end }).min() {
+            throw Problem(seq: end + 1, message: "missing: a signed checkpoint covers seq \(beyond) but the log ends at seq \(end) (truncated)")
+        }
+        if let kept {
+            if kept.seq > end {
+                throw Problem(seq: end + 1, message: "missing: the checkpoint you kept covers seq \(kept.seq) but the log ends at seq \(end) (truncated)")
+            }
+            if let firstSeq, kept.seq < firstSeq {
+                notes.append("the checkpoint you kept (seq \(kept.seq)) predates the purge anchor; the log after it verifies")
+            }
+        }
+        return Report(
+            events: count, checkpoints: checkpoints.count, firstSeq: firstSeq, lastSeq: lastSeq, keyID: key.keyID,
+            independentKey: independent, notes: notes)
+    }
+}

@@ -1,0 +1,42 @@
+/// Why the store refused or failed an operation. Each message says what to do.
+public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// `PRAGMA quick_check` found damage.
+    case damaged(path: String, report: String)
+    /// The database was written by a newer LabDoor.
+    case schemaTooNew(path: String, unknownMigrations: [String])
+    /// The database file does not exist (read-only open).
+    case missing(path: String)
+    /// The disk is full: the write was not committed.
+    case diskFull(path: String)
+    /// An I/O error: the write was not committed (or a read failed).
+    case io(path: String, message: String)
+    /// A key file is missing, unreadable or malformed.
+    case keys(path: String, message: String)
+    /// A record was not found.
+    case notFound(String)
+    /// A change was refused because it conflicts with the data (e.g. badge already assigned).
+    case conflict(String)
+    /// The input is invalid.
+    case invalid(String)
+
+    /// A sentence for the operator.
+    public var description: String {
+        switch self {
+        case .damaged(let path, let report):
+            "\(path) failed its integrity check (\(report)); the door stays locked. Restore labdoor.db from a backup, or move it aside to start a new log"
+        case .schemaTooNew(let path, let unknown):
+            "\(path) was written by a newer LabDoor (unknown schema migrations: \(unknown.joined(separator: ", "))); upgrade LabDoor or restore a backup"
+        case .missing(let path):
+            "\(path) does not exist; pass --db with the path of labdoor.db (or of a copy of it)"
+        case .diskFull(let path):
+            "the disk holding \(path) is full; the event was not written. Free space on it"
+        case .io(let path, let message):
+            "I/O error on \(path): \(message)"
+        case .keys(let path, let message):
+            "\(path): \(message)"
+        case .notFound(let what): "\(what) not found"
+        case .conflict(let what): what
+        case .invalid(let what): what
+        }
+    }
+}
