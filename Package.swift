@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabDoorEndToEndTests",
-            dependencies: ["LabDoorCore"],
+            dependencies: ["LabDoorCore", "LabDoorStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

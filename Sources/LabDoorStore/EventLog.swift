@@ -17,7 +17,8 @@ extension LabDoorStore {
                 if let last = logged.last {
                     let covered = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM checkpoint") ?? 0
                     if last.seq - covered >= Self.checkpointEvents {
-                        try Self.writeCheckpoint(seq: last.seq, hash: last.hash, kind: .periodic, now: last.record.time, keys: keys, db)
+                        try Self.writeCheckpoint(
+                            seq: last.seq, hash: last.hash, kind: .periodic, now: last.record.time, keys: keys, db)
                     }
                 }
                 return logged
@@ -83,7 +84,9 @@ extension LabDoorStore {
     /// Signs a checkpoint over the last event, unless the last checkpoint already covers it. Returns the new
     /// checkpoint, if one was made. `monotonic` restarts the 15-minute clock.
     @discardableResult
-    public func checkpoint(kind: CheckpointKind, now: Date, monotonic: MonotonicInstant? = nil) throws(StoreError)
+    public func checkpoint(
+        kind: CheckpointKind, now: Date, monotonic: MonotonicInstant? = nil
+    ) throws(StoreError)
         -> Checkpoint?
     {
         let keys = try keysOrThrow()
@@ -91,7 +94,9 @@ extension LabDoorStore {
             try queue.write { db -> Checkpoint? in
                 let (seq, hash) = try Self.tail(db)
                 let covered = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM checkpoint") ?? 0
-                guard seq > covered, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 > 0 else { return nil }
+                guard seq > covered, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 > 0 else {
+                    return nil
+                }
                 return try Self.writeCheckpoint(seq: seq, hash: hash, kind: kind, now: now, keys: keys, db)
             }
         }
@@ -112,15 +117,28 @@ extension LabDoorStore {
     public func latestCheckpoint() throws(StoreError) -> Checkpoint? {
         try wrap {
             try queue.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM checkpoint ORDER BY seq DESC LIMIT 1").flatMap(Self.checkpoint(from:))
+                try Row.fetchOne(db, sql: "SELECT * FROM checkpoint ORDER BY seq DESC LIMIT 1").flatMap(
+                    Self.checkpoint(from:))
+            }
+        }
+    }
+
+    /// Every checkpoint, oldest first.
+    public func checkpoints() throws(StoreError) -> [Checkpoint] {
+        try wrap {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM checkpoint ORDER BY seq").compactMap(Self.checkpoint(from:))
             }
         }
     }
 
     static func checkpoint(from row: Row) -> Checkpoint? {
-        guard let kind = CheckpointKind(rawValue: row["kind"]), let signature = Data(base64Encoded: row["signature"] as String)
+        guard let kind = CheckpointKind(rawValue: row["kind"]),
+            let signature = Data(base64Encoded: row["signature"] as String)
         else { return nil }
-        return Checkpoint(seq: row["seq"], hash: row["hash"], time: row["time"], kind: kind, keyID: row["key_id"], signature: signature)
+        return Checkpoint(
+            seq: row["seq"], hash: row["hash"], time: row["time"], kind: kind, keyID: row["key_id"],
+            signature: signature)
     }
 
     /// Events matching `filter`, oldest first (with `limit`, the newest `limit` of them, still oldest first).
@@ -154,12 +172,15 @@ extension LabDoorStore {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql: String
         if let limit = filter.limit {
-            sql = "SELECT * FROM (SELECT * FROM event \(whereClause) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
+            sql =
+                "SELECT * FROM (SELECT * FROM event \(whereClause) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
         } else {
             sql = "SELECT * FROM event \(whereClause) ORDER BY seq"
         }
         let args = arguments
-        return try wrap { try queue.read { db in try Row.fetchAll(db, sql: sql, arguments: args).map(Self.event(from:)) } }
+        return try wrap {
+            try queue.read { db in try Row.fetchAll(db, sql: sql, arguments: args).map(Self.event(from:)) }
+        }
     }
 
     static func event(from row: Row) -> LoggedEvent {
@@ -187,9 +208,10 @@ extension LabDoorStore {
             try queue.write { db -> Int in
                 // Purge by seq: everything up to the last event older than the cut-off (the log's order is
                 // its seq order, even if the wall clock once went backwards).
-                guard let last = try Row.fetchOne(
-                    db, sql: "SELECT seq, hash FROM event WHERE seq = (SELECT MAX(seq) FROM event WHERE time < ?)",
-                    arguments: [cutoff])
+                guard
+                    let last = try Row.fetchOne(
+                        db, sql: "SELECT seq, hash FROM event WHERE seq = (SELECT MAX(seq) FROM event WHERE time < ?)",
+                        arguments: [cutoff])
                 else {
                     _ = try Self.insert(
                         EventRecord(
@@ -205,9 +227,11 @@ extension LabDoorStore {
                 let anchor = CanonicalEncoding.anchorPayload(seq: seq, hash: hash, time: time, keyID: publicKey.keyID)
                 let signature = try keys.signingKey.signature(for: anchor)
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO log_anchor (id, seq, hash, time, key_id, signature) VALUES (1, ?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT OR REPLACE INTO log_anchor (id, seq, hash, time, key_id, signature) VALUES (1, ?, ?, ?, ?, ?)",
                     arguments: [seq, hash, time, publicKey.keyID, signature.base64EncodedString()])
-                let removed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE seq <= ?", arguments: [seq]) ?? 0
+                let removed =
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE seq <= ?", arguments: [seq]) ?? 0
                 try db.execute(sql: "DELETE FROM event WHERE seq <= ?", arguments: [seq])
                 try db.execute(sql: "DELETE FROM checkpoint WHERE seq <= ?", arguments: [seq])
                 let logged = try Self.insert(
@@ -232,7 +256,8 @@ extension LabDoorStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM log_anchor WHERE id = 1"),
             let signature = Data(base64Encoded: row["signature"] as String)
         else { return nil }
-        return PurgeAnchor(seq: row["seq"], hash: row["hash"], time: row["time"], keyID: row["key_id"], signature: signature)
+        return PurgeAnchor(
+            seq: row["seq"], hash: row["hash"], time: row["time"], keyID: row["key_id"], signature: signature)
     }
 
     private func checkpointClockDue(_ monotonic: MonotonicInstant) -> Bool {

@@ -83,7 +83,8 @@ public final class LabDoorStore: Sendable {
         guard unknown.isEmpty else { throw .schemaTooNew(path: path, unknownMigrations: unknown.sorted()) }
         guard applied.count == known.count else {
             throw .invalid(
-                "\(path) has an older schema (\(applied.sorted().joined(separator: ", "))); start labdoord on it once to upgrade, then copy it again")
+                "\(path) has an older schema (\(applied.sorted().joined(separator: ", "))); start labdoord on it once to upgrade, then copy it again"
+            )
         }
     }
 
@@ -91,7 +92,9 @@ public final class LabDoorStore: Sendable {
         let report: [String]
         do {
             report = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
+        {
             throw .damaged(path: path, report: error.message ?? "not a database")
         } catch {
             throw translate(error, path: path)
@@ -132,7 +135,9 @@ public final class LabDoorStore: Sendable {
     /// The public key that verifies this site's checkpoints (from the keys, or the database when read-only).
     public func publicKey() throws(StoreError) -> LogPublicKey {
         if let keys { return LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation) }
-        let texts = try wrap { try queue.read { db in try String.fetchAll(db, sql: "SELECT public_key FROM signing_key") } }
+        let texts = try wrap {
+            try queue.read { db in try String.fetchAll(db, sql: "SELECT public_key FROM signing_key") }
+        }
         guard let text = texts.last, let key = LogPublicKey(text: text) else {
             throw .notFound("a signing key in \(path)")
         }

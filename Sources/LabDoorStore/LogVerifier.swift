@@ -35,8 +35,11 @@ public struct LogVerifier: Sendable {
         /// The one-line summary `audit verify` prints.
         public var description: String {
             let range = firstSeq.flatMap { first in lastSeq.map { "seq \(first)–\($0)" } } ?? "empty"
-            let source = independentKey ? "the given public key" : "the key stored in the database (pass --pubkey for an independent check)"
-            return "OK: \(events) events (\(range)), \(checkpoints) checkpoints; signatures valid with key \(keyID) from \(source)"
+            let source =
+                independentKey
+                ? "the given public key" : "the key stored in the database (pass --pubkey for an independent check)"
+            return
+                "OK: \(events) events (\(range)), \(checkpoints) checkpoints; signatures valid with key \(keyID) from \(source)"
                 + notes.map { "; \($0)" }.joined()
         }
     }
@@ -65,7 +68,11 @@ public struct LogVerifier: Sendable {
         var previousHash = CanonicalEncoding.genesisHash
         if let anchor = try LabDoorStore.anchor(db) {
             guard key.isValidSignature(anchor.signature, for: anchor.payload) else {
-                throw Problem(seq: anchor.seq, message: "the purge anchor's signature does not verify with key \(key.keyID) (signed by key \(anchor.keyID))")
+                throw Problem(
+                    seq: anchor.seq,
+                    message:
+                        "the purge anchor's signature does not verify with key \(key.keyID) (signed by key \(anchor.keyID))"
+                )
             }
             expectedSeq = anchor.seq + 1
             previousHash = anchor.hash
@@ -81,7 +88,9 @@ public struct LogVerifier: Sendable {
             guard key.isValidSignature(checkpoint.signature, for: checkpoint.payload) else {
                 throw Problem(
                     seq: checkpoint.seq,
-                    message: "the checkpoint's signature does not verify with key \(key.keyID) (it claims key \(checkpoint.keyID)): the log was re-signed or the checkpoint edited")
+                    message:
+                        "the checkpoint's signature does not verify with key \(key.keyID) (it claims key \(checkpoint.keyID)): the log was re-signed or the checkpoint edited"
+                )
             }
             checkpoints[checkpoint.seq] = checkpoint
         }
@@ -93,7 +102,8 @@ public struct LogVerifier: Sendable {
 
         // The chain.
         let columns = CanonicalEncoding.eventColumns
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), hash FROM event ORDER BY seq")
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT \(columns.joined(separator: ", ")), hash FROM event ORDER BY seq")
         var count = 0
         var firstSeq: Int64?
         var lastSeq: Int64?
@@ -109,16 +119,27 @@ public struct LogVerifier: Sendable {
             }
             let storedHash = row["hash"] as String? ?? ""
             if CanonicalEncoding.eventHash(values) != storedHash {
-                throw Problem(seq: seq, message: "its contents do not match its hash (the row was edited, replaced or moved)")
+                throw Problem(
+                    seq: seq, message: "its contents do not match its hash (the row was edited, replaced or moved)")
             }
             if (row["prev_hash"] as String?) != previousHash {
-                throw Problem(seq: seq, message: "its prev_hash does not match the previous event's hash (a row was inserted, removed or reordered before it)")
+                throw Problem(
+                    seq: seq,
+                    message:
+                        "its prev_hash does not match the previous event's hash (a row was inserted, removed or reordered before it)"
+                )
             }
             if let checkpoint = checkpoints[seq], checkpoint.hash != storedHash {
-                throw Problem(seq: seq, message: "its hash differs from the signed checkpoint for seq \(seq): the log was rewritten at or before it")
+                throw Problem(
+                    seq: seq,
+                    message:
+                        "its hash differs from the signed checkpoint for seq \(seq): the log was rewritten at or before it"
+                )
             }
             if let kept, kept.seq == seq, kept.hash != storedHash {
-                throw Problem(seq: seq, message: "its hash differs from the checkpoint you kept: the log was rewritten at or before it")
+                throw Problem(
+                    seq: seq,
+                    message: "its hash differs from the checkpoint you kept: the log was rewritten at or before it")
             }
             firstSeq = firstSeq ?? seq
             lastSeq = seq
@@ -129,14 +150,21 @@ public struct LogVerifier: Sendable {
 
         let end = expectedSeq - 1
         if let beyond = checkpoints.keys.filter({ $0 > end }).min() {
-            throw Problem(seq: end + 1, message: "missing: a signed checkpoint covers seq \(beyond) but the log ends at seq \(end) (truncated)")
+            throw Problem(
+                seq: end + 1,
+                message: "missing: a signed checkpoint covers seq \(beyond) but the log ends at seq \(end) (truncated)")
         }
         if let kept {
             if kept.seq > end {
-                throw Problem(seq: end + 1, message: "missing: the checkpoint you kept covers seq \(kept.seq) but the log ends at seq \(end) (truncated)")
+                throw Problem(
+                    seq: end + 1,
+                    message:
+                        "missing: the checkpoint you kept covers seq \(kept.seq) but the log ends at seq \(end) (truncated)"
+                )
             }
             if let firstSeq, kept.seq < firstSeq {
-                notes.append("the checkpoint you kept (seq \(kept.seq)) predates the purge anchor; the log after it verifies")
+                notes.append(
+                    "the checkpoint you kept (seq \(kept.seq)) predates the purge anchor; the log after it verifies")
             }
         }
         return Report(

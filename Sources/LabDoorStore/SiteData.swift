@@ -22,7 +22,9 @@ public struct ChangeContext: Hashable, Sendable {
 extension LabDoorStore {
     /// Runs a change and logs it as an `admin_change` event in the same transaction, then signs a checkpoint.
     /// `details` describes the change without personal data (ids, profiles, dates — not names or e-mails).
-    func change<T>(_ context: ChangeContext, _ body: @escaping @Sendable (Database) throws -> (T, JSONValue)) throws(StoreError)
+    func change<T>(
+        _ context: ChangeContext, _ body: @escaping @Sendable (Database) throws -> (T, JSONValue)
+    ) throws(StoreError)
         -> T where T: Sendable
     {
         let keys = try keysOrThrow()
@@ -33,7 +35,8 @@ extension LabDoorStore {
                     EventRecord(
                         time: context.now, kind: .adminChange, actor: context.actor, details: details.description,
                         clockTrusted: context.clockTrusted), db)
-                try Self.writeCheckpoint(seq: logged.seq, hash: logged.hash, kind: .config, now: context.now, keys: keys, db)
+                try Self.writeCheckpoint(
+                    seq: logged.seq, hash: logged.hash, kind: .config, now: context.now, keys: keys, db)
                 return result
             }
         }
@@ -53,20 +56,29 @@ extension LabDoorStore {
                 arguments: [trimmed, profile, organisation, email, UTCTimestamp.format(context.now)])
             let id = HolderID(rawValue: db.lastInsertedRowID)
             let holder = Holder(id: id, name: trimmed, profile: profile, organisation: organisation, email: email)
-            return (holder, .object([("action", .string("holder_add")), ("holder", .int(id.rawValue)), ("profile", .string(profile))]))
+            return (
+                holder,
+                .object([
+                    ("action", .string("holder_add")), ("holder", .int(id.rawValue)), ("profile", .string(profile)),
+                ])
+            )
         }
     }
 
     /// All holders, by id.
     public func holders() throws(StoreError) -> [Holder] {
-        try wrap { try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM holder ORDER BY id").map(Self.holder(from:)) } }
+        try wrap {
+            try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM holder ORDER BY id").map(Self.holder(from:))
+            }
+        }
     }
 
     /// One holder.
     public func holder(_ id: HolderID) throws(StoreError) -> Holder {
         let found = try wrap {
             try queue.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM holder WHERE id = ?", arguments: [id.rawValue]).map(Self.holder(from:))
+                try Row.fetchOne(db, sql: "SELECT * FROM holder WHERE id = ?", arguments: [id.rawValue]).map(
+                    Self.holder(from:))
             }
         }
         guard let found else { throw .notFound("holder \(id)") }
@@ -75,16 +87,23 @@ extension LabDoorStore {
 
     static func holder(from row: Row) -> Holder {
         Holder(
-            id: HolderID(rawValue: row["id"]), name: row["name"], profile: row["profile"], organisation: row["organisation"],
+            id: HolderID(rawValue: row["id"]), name: row["name"], profile: row["profile"],
+            organisation: row["organisation"],
             email: row["email"], suspended: (row["suspended"] as Int64) == 1)
     }
 
     /// Suspends or resumes a holder.
     public func setSuspended(_ id: HolderID, _ suspended: Bool, _ context: ChangeContext) throws(StoreError) {
         try change(context) { db in
-            try db.execute(sql: "UPDATE holder SET suspended = ? WHERE id = ?", arguments: [suspended ? 1 : 0, id.rawValue])
+            try db.execute(
+                sql: "UPDATE holder SET suspended = ? WHERE id = ?", arguments: [suspended ? 1 : 0, id.rawValue])
             guard db.changesCount == 1 else { throw StoreError.notFound("holder \(id)") }
-            return ((), .object([("action", .string(suspended ? "holder_suspend" : "holder_resume")), ("holder", .int(id.rawValue))]))
+            return (
+                (),
+                .object([
+                    ("action", .string(suspended ? "holder_suspend" : "holder_resume")), ("holder", .int(id.rawValue)),
+                ])
+            )
         }
     }
 
@@ -100,14 +119,19 @@ extension LabDoorStore {
     // MARK: Badges
 
     /// Assigns a badge number to a holder; only its fingerprint and last four characters are stored.
-    public func assignBadge(_ badge: BadgeID, to holder: HolderID, _ context: ChangeContext) throws(StoreError) -> Badge {
+    public func assignBadge(_ badge: BadgeID, to holder: HolderID, _ context: ChangeContext) throws(StoreError) -> Badge
+    {
         let fingerprint = try fingerprint(of: badge)
         let lastFour = badge.lastFour
         return try change(context) { db in
-            if let owner = try Int64.fetchOne(db, sql: "SELECT holder_id FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue]) {
+            if let owner = try Int64.fetchOne(
+                db, sql: "SELECT holder_id FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue])
+            {
                 throw StoreError.conflict("badge …\(lastFour) is already assigned to holder \(owner); revoke it first")
             }
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holder WHERE id = ?", arguments: [holder.rawValue]) == 1 else {
+            guard
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holder WHERE id = ?", arguments: [holder.rawValue]) == 1
+            else {
                 throw StoreError.notFound("holder \(holder)")
             }
             try db.execute(
@@ -116,7 +140,8 @@ extension LabDoorStore {
             return (
                 Badge(fingerprint: fingerprint, lastFour: lastFour, holderID: holder),
                 .object([
-                    ("action", .string("badge_assign")), ("badge", .string(fingerprint.rawValue)), ("last4", .string(lastFour)),
+                    ("action", .string("badge_assign")), ("badge", .string(fingerprint.rawValue)),
+                    ("last4", .string(lastFour)),
                     ("holder", .int(holder.rawValue)),
                 ])
             )
@@ -151,12 +176,16 @@ extension LabDoorStore {
     // MARK: Registrations
 
     /// Adds a registration `[from, until)`.
-    public func addRegistration(holder: HolderID, from: Date, until: Date, _ context: ChangeContext) throws(StoreError)
+    public func addRegistration(
+        holder: HolderID, from: Date, until: Date, _ context: ChangeContext
+    ) throws(StoreError)
         -> Registration
     {
         guard from < until else { throw .invalid("a registration must start before it ends") }
         return try change(context) { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holder WHERE id = ?", arguments: [holder.rawValue]) == 1 else {
+            guard
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holder WHERE id = ?", arguments: [holder.rawValue]) == 1
+            else {
                 throw StoreError.notFound("holder \(holder)")
             }
             let fromText = UTCTimestamp.format(from)
@@ -168,7 +197,8 @@ extension LabDoorStore {
             return (
                 Registration(id: id, holderID: holder, from: from, until: until),
                 .object([
-                    ("action", .string("registration_add")), ("registration", .int(id)), ("holder", .int(holder.rawValue)),
+                    ("action", .string("registration_add")), ("registration", .int(id)),
+                    ("holder", .int(holder.rawValue)),
                     ("from", .string(fromText)), ("until", .string(untilText)),
                 ])
             )
@@ -181,7 +211,9 @@ extension LabDoorStore {
             try queue.read { db in
                 let rows =
                     if let holder {
-                        try Row.fetchAll(db, sql: "SELECT * FROM registration WHERE holder_id = ? ORDER BY valid_from", arguments: [holder.rawValue])
+                        try Row.fetchAll(
+                            db, sql: "SELECT * FROM registration WHERE holder_id = ? ORDER BY valid_from",
+                            arguments: [holder.rawValue])
                     } else {
                         try Row.fetchAll(db, sql: "SELECT * FROM registration ORDER BY valid_from")
                     }
@@ -209,13 +241,18 @@ extension LabDoorStore {
     // MARK: Calendar overrides
 
     /// Adds a closure or special hours.
-    public func addOverride(_ override: CalendarOverride, _ context: ChangeContext) throws(StoreError) -> CalendarOverride {
-        guard override.firstDay <= override.lastDay else { throw .invalid("the first day must not be after the last day") }
+    public func addOverride(
+        _ override: CalendarOverride, _ context: ChangeContext
+    ) throws(StoreError) -> CalendarOverride {
+        guard override.firstDay <= override.lastDay else {
+            throw .invalid("the first day must not be after the last day")
+        }
         return try change(context) { db in
             let (kind, hours, reason): (String, String, String) =
                 switch override.kind {
                 case .closed(let reason): ("closed", "", reason)
-                case .hours(let intervals, let note): ("hours", intervals.map(\.description).joined(separator: " "), note)
+                case .hours(let intervals, let note):
+                    ("hours", intervals.map(\.description).joined(separator: " "), note)
                 }
             try db.execute(
                 sql: "INSERT INTO calendar_override (first_day, last_day, kind, hours, reason) VALUES (?, ?, ?, ?, ?)",
@@ -225,8 +262,10 @@ extension LabDoorStore {
             return (
                 stored,
                 .object([
-                    ("action", .string("closure_add")), ("override", .int(db.lastInsertedRowID)), ("kind", .string(kind)),
-                    ("first_day", .string(override.firstDay.description)), ("last_day", .string(override.lastDay.description)),
+                    ("action", .string("closure_add")), ("override", .int(db.lastInsertedRowID)),
+                    ("kind", .string(kind)),
+                    ("first_day", .string(override.firstDay.description)),
+                    ("last_day", .string(override.lastDay.description)),
                 ])
             )
         }
@@ -236,14 +275,18 @@ extension LabDoorStore {
     public func overrides() throws(StoreError) -> [CalendarOverride] {
         try wrap {
             try queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM calendar_override ORDER BY id").compactMap { row -> CalendarOverride? in
-                    guard let first = LocalDate(iso: row["first_day"] as String), let last = LocalDate(iso: row["last_day"] as String)
+                try Row.fetchAll(db, sql: "SELECT * FROM calendar_override ORDER BY id").compactMap {
+                    row -> CalendarOverride? in
+                    guard let first = LocalDate(iso: row["first_day"] as String),
+                        let last = LocalDate(iso: row["last_day"] as String)
                     else { return nil }
                     let reason: String = row["reason"]
                     let kind: CalendarOverride.Kind =
                         (row["kind"] as String) == "closed"
                         ? .closed(reason: reason)
-                        : .hours((row["hours"] as String).split(separator: " ").compactMap(OpeningInterval.init(parsing:)), note: reason)
+                        : .hours(
+                            (row["hours"] as String).split(separator: " ").compactMap(OpeningInterval.init(parsing:)),
+                            note: reason)
                     return CalendarOverride(id: row["id"], firstDay: first, lastDay: last, kind: kind)
                 }
             }
@@ -265,11 +308,14 @@ extension LabDoorStore {
     public func doorMode() throws(StoreError) -> DoorMode {
         try wrap {
             try queue.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT mode, hold_until FROM door_state WHERE id = 1") else { return .normal }
+                guard let row = try Row.fetchOne(db, sql: "SELECT mode, hold_until FROM door_state WHERE id = 1") else {
+                    return .normal
+                }
                 switch row["mode"] as String {
                 case "lockdown": return .lockdown
                 case "hold_open":
-                    return (row["hold_until"] as String?).flatMap(UTCTimestamp.parse).map { .holdOpen(until: $0) } ?? .normal
+                    return (row["hold_until"] as String?).flatMap(UTCTimestamp.parse).map { .holdOpen(until: $0) }
+                        ?? .normal
                 default: return .normal
                 }
             }
@@ -285,8 +331,11 @@ extension LabDoorStore {
                 case .lockdown: ("lockdown", nil)
                 case .holdOpen(let until): ("hold_open", UTCTimestamp.format(until))
                 }
-            try db.execute(sql: "UPDATE door_state SET mode = ?, hold_until = ? WHERE id = 1", arguments: [name, until])
-            return ((), .object([("action", .string("door_mode")), ("mode", .string(name)), ("until", .optional(until))]))
+            try db.execute(
+                sql: "UPDATE door_state SET mode = ?, hold_until = ? WHERE id = 1", arguments: [name, until])
+            return (
+                (), .object([("action", .string("door_mode")), ("mode", .string(name)), ("until", .optional(until))])
+            )
         }
     }
 
@@ -296,15 +345,20 @@ extension LabDoorStore {
     public func credential(for fingerprint: BadgeFingerprint) throws(StoreError) -> Credential? {
         try wrap {
             try queue.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue]),
-                    let holderRow = try Row.fetchOne(db, sql: "SELECT * FROM holder WHERE id = ?", arguments: [row["holder_id"] as Int64])
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT * FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue]),
+                    let holderRow = try Row.fetchOne(
+                        db, sql: "SELECT * FROM holder WHERE id = ?", arguments: [row["holder_id"] as Int64])
                 else { return nil }
                 let holder = Self.holder(from: holderRow)
                 let registrations = try Row.fetchAll(
                     db, sql: "SELECT * FROM registration WHERE holder_id = ?", arguments: [holder.id.rawValue]
                 ).map(Self.registration(from:))
                 return Credential(
-                    badge: Badge(fingerprint: fingerprint, lastFour: row["last_four"], holderID: holder.id, revoked: (row["revoked"] as Int64) == 1),
+                    badge: Badge(
+                        fingerprint: fingerprint, lastFour: row["last_four"], holderID: holder.id,
+                        revoked: (row["revoked"] as Int64) == 1),
                     holder: holder, registrations: registrations)
             }
         }

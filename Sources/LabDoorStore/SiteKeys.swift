@@ -33,7 +33,9 @@ struct SiteKeys: Sendable {
             Curve25519.Signing.PrivateKey().rawRepresentation
         }
         guard secret.count == 32 else {
-            throw .keys(path: "\(directory)/\(badgeSecretFile)", message: "must hold 32 bytes (base64); it holds \(secret.count)")
+            throw .keys(
+                path: "\(directory)/\(badgeSecretFile)",
+                message: "must hold 32 bytes (base64); it holds \(secret.count)")
         }
         do {
             return SiteKeys(

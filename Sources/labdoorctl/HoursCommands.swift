@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabDoorConfig
 import LabDoorCore
+import LabDoorStore
 
 extension LabDoorCtl {
     struct Hours: ParsableCommand {
@@ -74,7 +75,12 @@ extension LabDoorCtl.Hours {
 
         func run() throws {
             guard let first = LocalDate(iso: from), let last = LocalDate(iso: to) else { return }
-            let calendar = try loadConfiguration(global.config).policy().calendar
+            // Closures and special hours come from the database, when there is one.
+            var overrides: [CalendarOverride] = []
+            if global.db != nil || FileManager.default.isReadableFile(atPath: global.databasePath) {
+                overrides = try openReadOnly(global.databasePath).overrides()
+            }
+            let calendar = try loadConfiguration(global.config).policy(overrides: overrides).calendar
             let days = (first.dayNumber...last.dayNumber).map { calendar.schedule(on: LocalDate(dayNumber: $0)) }
             print(CalendarOutput.render(days, format: global.format))
         }

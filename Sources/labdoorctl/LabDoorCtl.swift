@@ -6,7 +6,7 @@ struct LabDoorCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labdoorctl",
         abstract: "Manage and audit the LabDoor door controller.",
-        subcommands: [Hours.self]
+        subcommands: [Hours.self, Events.self, Audit.self]
     )
 }
 
@@ -15,8 +15,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "The configuration file (default: /etc/labdoor/labdoor.toml, else the built-in defaults).")
     var config: String?
 
+    @Option(
+        help: "The database for read-only commands: labdoor.db or a copy of it (default: /var/lib/labdoor/labdoor.db).")
+    var db: String?
+
     @Option(help: "Output format: table, json or csv.")
     var format: OutputFormat = .table
+
+    /// The database path: `--db`, else the device's default.
+    var databasePath: String { db ?? "/var/lib/labdoor/labdoor.db" }
 }
 
 /// How a command prints its result.

@@ -1,3 +1,4 @@
+import Foundation
 import LabDoorCore
 import LabDoorTestKit
 import Testing
@@ -64,5 +65,38 @@ struct LocalDateTests {
         #expect(OpeningInterval(parsing: "07:00-07:00") == nil)
         #expect(OpeningInterval(parsing: "24:00-24:00") == nil)
         #expect(OpeningInterval(parsing: "22:00-24:00") != nil)
+    }
+}
+
+@Suite("Times typed by people")
+struct InstantParserTests {
+    let zone = Fixtures.helsinki
+
+    func utc(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text) }
+
+    @Test(
+        "dates, local times and explicit offsets",
+        arguments: [
+            ("2027-01-04", "2027-01-03T22:00:00Z"), ("2027-07-05", "2027-07-04T21:00:00Z"),
+            ("2027-01-04T09:00", "2027-01-04T07:00:00Z"), ("2027-01-04 09:00:30", "2027-01-04T07:00:30Z"),
+            ("2027-01-04T09:00Z", "2027-01-04T09:00:00Z"), ("2027-01-04T09:00+05:30", "2027-01-04T03:30:00Z"),
+            ("2027-10-31T03:30+03:00", "2027-10-31T00:30:00Z"), ("2027-10-31T03:30+02:00", "2027-10-31T01:30:00Z"),
+        ])
+    func parses(text: String, expected: String) throws {
+        #expect(try InstantParser.parse(text, zone: zone) == utc(expected))
+    }
+
+    @Test("a skipped or repeated local time is refused with the offsets to write")
+    func dstAmbiguity() {
+        #expect(throws: InstantParser.ParseError.self) { try InstantParser.parse("2027-03-28T03:30", zone: zone) }
+        do {
+            _ = try InstantParser.parse("2027-10-31 03:30", zone: zone)
+            Issue.record("accepted an ambiguous time")
+        } catch {
+            #expect(
+                error.description.contains(
+                    "2027-10-31T03:30+03:00 for the first, 2027-10-31T03:30+02:00 for the second"))
+        }
+        #expect(throws: InstantParser.ParseError.self) { try InstantParser.parse("tomorrow", zone: zone) }
     }
 }

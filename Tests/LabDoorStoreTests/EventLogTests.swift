@@ -79,8 +79,12 @@ struct EventLogTests {
         defer { f.cleanUp() }
         try f.appendEvents(3)
         let queue = try DatabaseQueue(path: f.dbPath)
-        #expect(throws: DatabaseError.self) { try queue.write { try $0.execute(sql: "UPDATE event SET reader = 'x' WHERE seq = 2") } }
-        #expect(throws: DatabaseError.self) { try queue.write { try $0.execute(sql: "DELETE FROM event WHERE seq = 3") } }
+        #expect(throws: DatabaseError.self) {
+            try queue.write { try $0.execute(sql: "UPDATE event SET reader = 'x' WHERE seq = 2") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try queue.write { try $0.execute(sql: "DELETE FROM event WHERE seq = 3") }
+        }
     }
 
     @Test("events are filtered by time, holder, outcome, reason and limit")
@@ -89,7 +93,9 @@ struct EventLogTests {
         defer { f.cleanUp() }
         try f.appendEvents(30)
         let s = StoreFixture.start
-        #expect(try f.store.events(EventFilter(since: s.addingTimeInterval(10), until: s.addingTimeInterval(20))).map(\.seq) == Array(11...20))
+        #expect(
+            try f.store.events(EventFilter(since: s.addingTimeInterval(10), until: s.addingTimeInterval(20))).map(\.seq)
+                == Array(11...20))
         #expect(try f.store.events(EventFilter(holderID: HolderID(rawValue: 3))).map(\.seq) == [4, 11, 18, 25])
         #expect(try f.store.events(EventFilter(outcome: .granted)).count == 10)
         #expect(try f.store.events(EventFilter(reason: .outsideOpeningHours)).count == 20)

@@ -17,11 +17,15 @@ struct LifecycleTests {
             let old = try DatabaseQueue(path: path)
             try Migrations.migrator.migrate(old, upTo: "v1")
             try old.write { db in
-                try db.execute(sql: "INSERT INTO holder (name, profile, created_at) VALUES ('Aino', 'visitor', '2026-01-01T00:00:00.000Z')")
+                try db.execute(
+                    sql:
+                        "INSERT INTO holder (name, profile, created_at) VALUES ('Aino', 'visitor', '2026-01-01T00:00:00.000Z')"
+                )
                 // The first event as the v1 code wrote it: seq 1 after the genesis hash.
                 let values: [DatabaseValue] = [
                     1.databaseValue, "2023-11-14T22:13:20.000Z".databaseValue, "daemon_started".databaseValue,
-                    .null, .null, .null, .null, .null, .null, .null, 1.databaseValue, CanonicalEncoding.genesisHash.databaseValue,
+                    .null, .null, .null, .null, .null, .null, .null, 1.databaseValue,
+                    CanonicalEncoding.genesisHash.databaseValue,
                 ]
                 try db.execute(
                     sql: """
@@ -94,7 +98,8 @@ struct LifecycleTests {
         try f.appendEvents(250)
         let early = try #require(try f.store.latestCheckpoint())
         let removed = try f.store.purge(
-            before: StoreFixture.start.addingTimeInterval(120), actor: "auditor", now: StoreFixture.start.addingTimeInterval(1000),
+            before: StoreFixture.start.addingTimeInterval(120), actor: "auditor",
+            now: StoreFixture.start.addingTimeInterval(1000),
             clockTrusted: true)
         #expect(removed == 120)
         let events = try f.store.events()
@@ -121,7 +126,8 @@ struct LifecycleTests {
         let f = try StoreFixture()
         defer { f.cleanUp() }
         try f.appendEvents(50)
-        try f.store.purge(before: StoreFixture.start.addingTimeInterval(10), actor: "a", now: StoreFixture.start, clockTrusted: true)
+        try f.store.purge(
+            before: StoreFixture.start.addingTimeInterval(10), actor: "a", now: StoreFixture.start, clockTrusted: true)
         try f.tamper { db in try db.execute(sql: "UPDATE log_anchor SET seq = 5") }
         #expect(try f.problem()?.seq == 5)
     }
@@ -158,14 +164,17 @@ struct FailureTests {
 
     static var isRoot: Bool { getuid() == 0 }
 
-    @Test("on a real full filesystem (a 512 KiB tmpfs), appends fail loudly and committed events survive", .enabled(if: isRoot))
+    @Test(
+        "on a real full filesystem (a 512 KiB tmpfs), appends fail loudly and committed events survive",
+        .enabled(if: isRoot))
     func filesystemFull() throws {
         let mount = FileManager.default.temporaryDirectory.appendingPathComponent("labdoor-full-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: mount) }
         try Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", mount.path])
         defer { try? Self.run("/bin/umount", [mount.path]) }
-        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("labdoor-keys-\(UUID().uuidString)").path
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("labdoor-keys-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let path = mount.appendingPathComponent("labdoor.db").path
         let store = try LabDoorStore(path: path, keysDirectory: keys)
@@ -175,7 +184,9 @@ struct FailureTests {
         for i in 0..<10_000 {
             do {
                 let event = try store.append(
-                    EventRecord(time: Date(timeIntervalSince1970: Double(i)), kind: .adminChange, details: filler, clockTrusted: true))
+                    EventRecord(
+                        time: Date(timeIntervalSince1970: Double(i)), kind: .adminChange, details: filler,
+                        clockTrusted: true))
                 committed.append(event.seq)
             } catch {
                 failure = error

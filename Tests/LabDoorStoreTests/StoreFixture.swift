@@ -13,7 +13,8 @@ struct StoreFixture {
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("labdoor-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try LabDoorStore(path: dir.appendingPathComponent("labdoor.db").path, keysDirectory: dir.appendingPathComponent("keys").path)
+        store = try LabDoorStore(
+            path: dir.appendingPathComponent("labdoor.db").path, keysDirectory: dir.appendingPathComponent("keys").path)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: dir) }

@@ -18,7 +18,10 @@ struct TamperTests {
 
     @Test(
         "one changed byte in any column is found at its seq",
-        arguments: ["time", "kind", "reader", "badge", "holder_id", "outcome", "reason", "actor", "details", "clock_trusted", "prev_hash", "hash"])
+        arguments: [
+            "time", "kind", "reader", "badge", "holder_id", "outcome", "reason", "actor", "details", "clock_trusted",
+            "prev_hash", "hash",
+        ])
     func changedByte(column: String) throws {
         let f = try fixture()
         defer { f.cleanUp() }
@@ -30,7 +33,8 @@ struct TamperTests {
                 case .int64(let n): (n ^ 1).databaseValue
                 case .string(let s):
                     // Flip one bit of the last byte, keeping valid UTF-8 (ASCII stays ASCII).
-                    String(decoding: Array(s.utf8.dropLast()) + [(s.utf8.last ?? 0x41) ^ 0x01], as: UTF8.self).databaseValue
+                    String(decoding: Array(s.utf8.dropLast()) + [(s.utf8.last ?? 0x41) ^ 0x01], as: UTF8.self)
+                        .databaseValue
                 default: "x".databaseValue
                 }
             try db.execute(sql: "UPDATE event SET \(column) = ? WHERE seq = 42", arguments: [changed])
@@ -83,8 +87,10 @@ struct TamperTests {
             try db.execute(sql: "UPDATE event SET seq = seq + 1000000 WHERE seq >= 42")
             try db.execute(sql: "UPDATE event SET seq = seq - 999999 WHERE seq >= 1000000")
             let values: [DatabaseValue] = [
-                42.databaseValue, "2027-01-04T07:00:00.000Z".databaseValue, "badge_decision".databaseValue, .null, .null,
-                .null, "granted".databaseValue, "granted".databaseValue, .null, .null, 1.databaseValue, prev.databaseValue,
+                42.databaseValue, "2027-01-04T07:00:00.000Z".databaseValue, "badge_decision".databaseValue, .null,
+                .null,
+                .null, "granted".databaseValue, "granted".databaseValue, .null, .null, 1.databaseValue,
+                prev.databaseValue,
             ]
             let hash = Self.eventHash(values)
             try db.execute(
@@ -145,7 +151,10 @@ struct TamperTests {
             for seq in 42...250 {
                 try db.execute(sql: "UPDATE event SET prev_hash = ? WHERE seq = ?", arguments: [prev, seq])
                 let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM event WHERE seq = ?", arguments: [seq]))
-                let columns = ["seq", "time", "kind", "reader", "badge", "holder_id", "outcome", "reason", "actor", "details", "clock_trusted", "prev_hash"]
+                let columns = [
+                    "seq", "time", "kind", "reader", "badge", "holder_id", "outcome", "reason", "actor", "details",
+                    "clock_trusted", "prev_hash",
+                ]
                 prev = Self.eventHash(columns.map { row[$0] as DatabaseValue })
                 try db.execute(sql: "UPDATE event SET hash = ? WHERE seq = ?", arguments: [prev, seq])
             }
@@ -153,7 +162,8 @@ struct TamperTests {
                 let seq: Int64 = row["seq"]
                 let hash = try String.fetchOne(db, sql: "SELECT hash FROM event WHERE seq = ?", arguments: [seq]) ?? ""
                 let checkpoint = Checkpoint(
-                    seq: seq, hash: hash, time: row["time"], kind: .periodic, keyID: attackerKey.keyID, signature: Data())
+                    seq: seq, hash: hash, time: row["time"], kind: .periodic, keyID: attackerKey.keyID,
+                    signature: Data())
                 let signature = try attacker.signature(for: Self.checkpointPayload(checkpoint))
                 try db.execute(
                     sql: "UPDATE checkpoint SET hash = ?, key_id = ?, signature = ? WHERE seq = ?",
@@ -192,6 +202,11 @@ struct TamperTests {
     }
 
     static func checkpointPayload(_ c: Checkpoint) -> Data {
-        encode("LDC1", [c.seq.databaseValue, c.hash.databaseValue, c.time.databaseValue, c.kind.rawValue.databaseValue, c.keyID.databaseValue])
+        encode(
+            "LDC1",
+            [
+                c.seq.databaseValue, c.hash.databaseValue, c.time.databaseValue, c.kind.rawValue.databaseValue,
+                c.keyID.databaseValue,
+            ])
     }
 }

@@ -57,16 +57,17 @@ struct LogWriter {
         func at(_ text: String) -> Date {
             LocalDateTime(iso: text).map { zone.firstInstant(atOrAfter: $0) } ?? Date(timeIntervalSince1970: 0)
         }
-        let context = ChangeContext(actor: "facilities", now: at("2027-01-03 12:00"), clockTrusted: true)
+        let context = ChangeContext(actor: "facilities", now: at("2025-01-06 12:00"), clockTrusted: true)
         let aino = try store.addHolder(name: "Aino Virtanen", profile: "visitor", context)
         let sanna = try store.addHolder(name: "Sanna Staff", profile: "staff", context)
         _ = try store.assignBadge(try BadgeID(parsing: "1000000001"), to: aino.id, context)
         _ = try store.assignBadge(try BadgeID(parsing: "1000000003"), to: sanna.id, context)
-        _ = try store.addRegistration(holder: aino.id, from: at("2027-01-04 09:00"), until: at("2027-01-04 18:00"), context)
+        _ = try store.addRegistration(
+            holder: aino.id, from: at("2025-01-07 09:00"), until: at("2025-01-07 18:00"), context)
         let policy = AccessPolicy(calendar: OpeningCalendar(zone: zone))
         let reads: [(String, String)] = [
-            ("1000000001", "2027-01-04 08:30"), ("1000000001", "2027-01-04 09:15"), ("9999999999", "2027-01-04 10:00"),
-            ("1000000003", "2027-01-04 22:00"), ("1000000001", "2027-01-04 18:30"),
+            ("1000000001", "2025-01-07 08:30"), ("1000000001", "2025-01-07 09:15"), ("9999999999", "2025-01-07 10:00"),
+            ("1000000003", "2025-01-07 22:00"), ("1000000001", "2025-01-07 18:30"),
         ]
         for (number, time) in reads {
             let fingerprint = try store.fingerprint(of: try BadgeID(parsing: number))
@@ -75,7 +76,7 @@ struct LogWriter {
             try store.append(
                 .decision(decision, badge: fingerprint, reader: "entry", at: at(time), clockTrusted: true))
         }
-        try store.checkpoint(kind: .manual, now: at("2027-01-05 00:00"))
+        try store.checkpoint(kind: .manual, now: at("2025-01-08 00:00"))
         print("sample: \(try store.events().count) events")
     }
 }

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LabDoorConfig
+import LabDoorCore
+import LabDoorStore
+
+extension LabDoorCtl {
+    struct Events: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List logged events, oldest first.",
+            discussion: """
+                Times given as YYYY-MM-DD or YYYY-MM-DDTHH:MM are in the site's time zone; add Z or an offset \
+                (+02:00) for an exact instant. The table shows site-zone times; json and csv carry UTC times and \
+                every column, including the hashes.
+                """)
+
+        @Option(help: "Only events at or after this time.")
+        var since: String?
+
+        @Option(help: "Only events before this time.")
+        var until: String?
+
+        @Option(help: "Only events of this holder id.")
+        var holder: Int64?
+
+        @Option(help: "Only badge decisions with this outcome: granted or denied.")
+        var outcome: String?
+
+        @Option(help: "Only events with this reason code (e.g. outside_opening_hours).")
+        var reason: String?
+
+        @Option(help: "At most this many events: the newest ones.")
+        var limit: Int?
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if let outcome, Outcome(rawValue: outcome) == nil {
+                throw ValidationError("--outcome must be granted or denied, not \(outcome)")
+            }
+            if let reason, ReasonCode(rawValue: reason) == nil {
+                throw ValidationError(
+                    "--reason \(reason) is not a reason code; use one of: \(ReasonCode.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let zone = try loadConfiguration(global.config).zone
+            let filter = EventFilter(
+                since: try since.map { try parseTime($0, option: "--since", zone: zone) },
+                until: try until.map { try parseTime($0, option: "--until", zone: zone) },
+                holderID: holder.map(HolderID.init(rawValue:)), outcome: outcome.flatMap(Outcome.init(rawValue:)),
+                reason: reason.flatMap(ReasonCode.init(rawValue:)), limit: limit)
+            let store = try openReadOnly(global.databasePath)
+            let events = try storeCall { () throws(StoreError) in try store.events(filter) }
+            print(EventOutput.render(events, format: global.format, zone: zone))
+        }
+    }
+}
