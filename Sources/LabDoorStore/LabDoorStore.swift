@@ -72,8 +72,15 @@ public final class LabDoorStore: Sendable {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(5)
-        queue = try Self.wrap(path) { try DatabaseQueue(path: path, configuration: config) }
-        try Self.checkIntegrity(queue, path: path)
+        do {
+            queue = try Self.openChecked(path, as: path, config)
+        } catch  where Self.isReadOnlyLocation(error) && !FileManager.default.fileExists(atPath: path + "-wal") {
+            // A copy on read-only media or in a directory the auditor cannot write: SQLite cannot create the WAL
+            // index (-shm) there. With no -wal file nobody is writing it, so open it as immutable (Debian's SQLite
+            // is built with URI filenames).
+            let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+            queue = try Self.openChecked("file:\(encoded)?immutable=1", as: path, config)
+        }
         let (known, applied) = try Self.wrap(path) {
             try queue.read { db in
                 (Migrations.migrator.migrations, try Migrations.migrator.appliedIdentifiers(db))
@@ -86,6 +93,21 @@ public final class LabDoorStore: Sendable {
                 "\(path) has an older schema (\(applied.sorted().joined(separator: ", "))); start labdoord on it once to upgrade, then copy it again"
             )
         }
+    }
+
+    private static func openChecked(
+        _ target: String, as path: String, _ config: Configuration
+    ) throws(StoreError)
+        -> DatabaseQueue
+    {
+        let queue = try wrap(path) { try DatabaseQueue(path: target, configuration: config) }
+        try checkIntegrity(queue, path: path)
+        return queue
+    }
+
+    private static func isReadOnlyLocation(_ error: StoreError) -> Bool {
+        if case .io = error { return true }
+        return false
     }
 
     private static func checkIntegrity(_ queue: DatabaseQueue, path: String) throws(StoreError) {

@@ -113,6 +113,27 @@ struct AuditCommandTests {
         #expect(last.stdout.contains(#""kind":"log_purged""#))
     }
 
+    @Test(
+        "an auditor without write access verifies a copy in a read-only directory, leaving no files behind",
+        .enabled(if: getuid() == 0))
+    func readOnlyCopy() throws {
+        let site = try Site()
+        defer { site.cleanUp() }
+        let copyDir = site.dir.appendingPathComponent("copy")
+        try FileManager.default.createDirectory(at: copyDir, withIntermediateDirectories: true)
+        let copy = copyDir.appendingPathComponent("labdoor.db").path
+        try FileManager.default.copyItem(atPath: site.db, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: copyDir.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: site.dir.path)
+        let ctl = Binaries.directory.appendingPathComponent("labdoorctl").path
+        let result = try Binaries.run(
+            "/usr/sbin/runuser", ["-u", "nobody", "--", ctl, "audit", "verify", "--db", copy], absolute: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("OK: 10 events"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: copyDir.path) == ["labdoor.db"])
+    }
+
     @Test("the calendar shows the database's closures")
     func calendarWithClosures() throws {
         let site = try Site()

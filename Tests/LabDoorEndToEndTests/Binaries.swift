@@ -21,8 +21,10 @@ enum Binaries {
     }
 
     /// Runs `name` with `arguments` and waits for it.
-    static func run(_ name: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
-        let executable = directory.appendingPathComponent(name)
+    static func run(
+        _ name: String, _ arguments: [String], environment: [String: String]? = nil, absolute: Bool = false
+    ) throws -> Result {
+        let executable = absolute ? URL(fileURLWithPath: name) : directory.appendingPathComponent(name)
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw MissingBinary(path: executable.path)
         }
