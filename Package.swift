@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, wrapped once each (see Sources/C*/module.modulemap).
@@ -37,6 +39,11 @@ let package = Package(
         .target(
             name: "CLabDoorGPIO",
             dependencies: ["CGPIOD"],
+            cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
+        ),
+
+        .target(
+            name: "CLabDoorSystem",
             cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
         ),
 
@@ -63,7 +70,12 @@ let package = Package(
         ),
         .target(
             name: "LabDoorDaemon",
-            dependencies: ["LabDoorCore", "LabDoorConfig", "LabDoorStore", "LabDoorHardware"],
+            dependencies: [
+                "LabDoorCore", "LabDoorConfig", "LabDoorStore", "LabDoorHardware", "CLabDoorSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "LabDoorTestKit", dependencies: ["LabDoorCore"], swiftSettings: strict),
@@ -72,7 +84,8 @@ let package = Package(
         .executableTarget(
             name: "labdoord",
             dependencies: [
-                "LabDoorDaemon",
+                "LabDoorDaemon", "LabDoorConfig", "LabDoorCore", "LabDoorHardware",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -80,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "labdoorctl",
             dependencies: [
-                "LabDoorCore", "LabDoorConfig", "LabDoorStore",
+                "LabDoorCore", "LabDoorConfig", "LabDoorStore", "CLabDoorSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -33,6 +33,18 @@ public struct LabDoorConfiguration: Hashable, Sendable {
     public var holidays: HolidayRule
     /// The access profiles by name.
     public var profiles: [String: AccessProfile]
+    /// State directory and socket.
+    public var paths = PathSettings()
+    /// The door.
+    public var door = DoorSettings()
+    /// The readers.
+    public var readers: [ReaderSettings] = []
+    /// The alarm hook.
+    public var alarms = AlarmSettings()
+    /// Where clock trust comes from.
+    public var clockTrust: ClockTrustSource = .system
+    /// A Prometheus textfile-collector file to write metrics to, if any.
+    public var metricsTextfile: String?
 
     /// The Lab's defaults. Throws when the system has no zone data for Europe/Helsinki.
     public static func labDefaults(file: String = "(defaults)") throws(ConfigurationError) -> LabDoorConfiguration {
@@ -150,7 +162,8 @@ public struct LabDoorConfiguration: Hashable, Sendable {
             }
         }
 
-        try root.rejectUnknownKeys(allowed: ["site", "hours", "profiles"])
+        try DaemonSections.parse(&root, into: &config)
+        try root.rejectUnknownKeys(allowed: ["site", "hours", "profiles"] + DaemonSections.tables)
         return config
     }
 }

@@ -138,6 +138,14 @@ public struct Decider: Sendable {
         return Outcome(decision: decision, lockoutStarted: started)
     }
 
+    /// Counts input a reader delivered that is not a badge read (garbage, typing at human speed) as a denied
+    /// read, so that a fake keyboard cannot probe without being locked out. Returns the lockout it starts.
+    public mutating func recordRejectedInput(reader: String, monotonic: MonotonicInstant) -> Duration? {
+        var lockout = lockouts[reader] ?? lockoutRules
+        defer { lockouts[reader] = lockout }
+        return lockout.recordDenial(at: monotonic)
+    }
+
     /// The remaining lockout of `reader` at `monotonic`, if any.
     public func remainingLockout(of reader: String, at monotonic: MonotonicInstant) -> Duration? {
         lockouts[reader]?.remainingLockout(at: monotonic)

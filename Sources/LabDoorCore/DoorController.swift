@@ -16,7 +16,10 @@ public struct DoorController: Sendable {
         public var forcedGrace: Duration
 
         /// Creates settings.
-        public init(unlockDuration: Duration = .seconds(5), heldOpenAfter: Duration = .seconds(30), forcedGrace: Duration = .seconds(1)) {
+        public init(
+            unlockDuration: Duration = .seconds(5), heldOpenAfter: Duration = .seconds(30),
+            forcedGrace: Duration = .seconds(1)
+        ) {
             self.unlockDuration = unlockDuration
             self.heldOpenAfter = heldOpenAfter
             self.forcedGrace = forcedGrace
@@ -55,8 +58,8 @@ public struct DoorController: Sendable {
 
     /// What the caller must do.
     public enum Action: Hashable, Sendable {
-        /// Drive the relay (`true`: unlocked).
-        case relay(unlocked: Bool, cause: String)
+        /// Drive the relay (`true`: unlocked), with why and for whom.
+        case relay(unlocked: Bool, cause: String, holder: HolderID?)
         /// Log an event (and run the alarm hook if `alarm`).
         case event(EventKind, details: String?, alarm: Bool)
     }
@@ -100,7 +103,11 @@ public struct DoorController: Sendable {
         case .mode(let newMode):
             mode = newMode
             switch newMode {
-            case .lockdown, .normal: actions += relock(at: monotonic, cause: newMode == .lockdown ? "lockdown" : "mode_normal")
+            case .lockdown:
+                actions += relock(at: monotonic, cause: "lockdown")
+            case .normal:
+                // Ends a hold-open; a timed unlock in progress (a grant, an exit) runs its course.
+                if unlockCause == .holdOpen { actions += relock(at: monotonic, cause: "hold_open_ended") }
             case .holdOpen(let until):
                 if now < until {
                     unlockedUntil = nil
@@ -118,7 +125,9 @@ public struct DoorController: Sendable {
         return actions
     }
 
-    private mutating func unlock(for duration: Duration, cause: UnlockCause, at monotonic: MonotonicInstant, holder: HolderID?)
+    private mutating func unlock(
+        for duration: Duration, cause: UnlockCause, at monotonic: MonotonicInstant, holder: HolderID?
+    )
         -> [Action]
     {
         if case .holdOpen = mode, relayUnlocked { return [] }  // already open until the hold ends
@@ -137,8 +146,12 @@ public struct DoorController: Sendable {
         unlockCause = cause
         guard !relayUnlocked else { return [] }
         relayUnlocked = true
-        let details = JSONValue.object([("cause", .string(cause.rawValue))] + (holder.map { [("holder", .int($0.rawValue))] } ?? []))
-        return [.relay(unlocked: true, cause: cause.rawValue), .event(.doorUnlocked, details: details.description, alarm: false)]
+        let details = JSONValue.object(
+            [("cause", .string(cause.rawValue))] + (holder.map { [("holder", .int($0.rawValue))] } ?? []))
+        return [
+            .relay(unlocked: true, cause: cause.rawValue, holder: holder),
+            .event(.doorUnlocked, details: details.description, alarm: false),
+        ]
     }
 
     private mutating func relock(at monotonic: MonotonicInstant, cause: String) -> [Action] {
@@ -148,7 +161,7 @@ public struct DoorController: Sendable {
         unlockCause = nil
         relockedAt = monotonic
         return [
-            .relay(unlocked: false, cause: cause),
+            .relay(unlocked: false, cause: cause, holder: nil),
             .event(.doorRelocked, details: JSONValue.object([("cause", .string(cause))]).description, alarm: false),
         ]
     }
@@ -163,7 +176,10 @@ public struct DoorController: Sendable {
             if relayUnlocked {
                 openedDuringUnlock = true
             } else if relockedAt.map({ monotonic - $0 >= settings.forcedGrace }) ?? true {
-                actions.append(.event(.doorForced, details: "the door opened while locked, without a grant or exit request", alarm: true))
+                actions.append(
+                    .event(
+                        .doorForced, details: "the door opened while locked, without a grant or exit request",
+                        alarm: true))
             }
             return actions
         }
@@ -189,7 +205,8 @@ public struct DoorController: Sendable {
         if doorOpen, !heldOpenReported, !holdingOpen, let openedAt, monotonic - openedAt >= settings.heldOpenAfter {
             heldOpenReported = true
             let seconds = Int(settings.heldOpenAfter.components.seconds)
-            actions.append(.event(.doorHeldOpen, details: "the door has been open for more than \(seconds) s", alarm: true))
+            actions.append(
+                .event(.doorHeldOpen, details: "the door has been open for more than \(seconds) s", alarm: true))
         }
         return actions
     }

@@ -9,16 +9,29 @@ enum EventOutput {
         "prev_hash", "hash",
     ]
 
-    static func json(_ event: LoggedEvent) -> JSONValue {
-        let r = event.record
-        return .object([
-            ("seq", .int(event.seq)), ("time", .string(event.time)), ("kind", .string(r.kind.rawValue)),
-            ("reader", .optional(r.reader)), ("badge", .optional(r.badge?.rawValue)),
-            ("holder", r.holderID.map { .int($0.rawValue) } ?? .null), ("outcome", .optional(r.outcome?.rawValue)),
-            ("reason", .optional(r.reason?.rawValue)), ("actor", .optional(r.actor)), ("details", .optional(r.details)),
-            ("clock_trusted", .bool(r.clockTrusted)), ("prev_hash", .string(event.prevHash)),
-            ("hash", .string(event.hash)),
-        ])
+    static func json(_ event: LoggedEvent) -> JSONValue { event.json }
+
+    /// One streamed event (JSON from the daemon) in the chosen format.
+    static func followLine(_ event: JSONValue, format: OutputFormat, zone: SiteZone) -> String? {
+        switch format {
+        case .json: return event.description
+        case .csv:
+            return columns.map { key in
+                switch event[key] {
+                case .string(let s)?: CalendarOutput.csvField(s)
+                case .int(let n)?: String(n)
+                case .bool(let b)?: b ? "true" : "false"
+                default: ""
+                }
+            }.joined(separator: ",")
+        case .table:
+            let time = event["time"]?.stringValue.flatMap(UTCTimestamp.parse).map { zone.local($0) }
+            return [
+                String(event["seq"]?.intValue ?? 0).leftPadded(6), time.map { "\($0.date) \($0.time.hhmmss)" } ?? "?",
+                (event["kind"]?.stringValue ?? "").padded(22), (event["reader"]?.stringValue ?? "-").padded(8),
+                (event["reason"]?.stringValue ?? "-").padded(24), event["details"]?.stringValue ?? "",
+            ].joined(separator: "  ").trimmingTrailingSpaces
+        }
     }
 
     static func csvRow(_ event: LoggedEvent) -> String {

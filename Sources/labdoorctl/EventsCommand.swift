@@ -32,6 +32,9 @@ extension LabDoorCtl {
         @Option(help: "At most this many events: the newest ones.")
         var limit: Int?
 
+        @Flag(help: "Stream events as they are committed (through the daemon's socket), until interrupted.")
+        var follow = false
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -48,6 +51,16 @@ extension LabDoorCtl {
 
         func run() throws {
             let zone = try loadConfiguration(global.config).zone
+            if follow {
+                let client = try ControlClient(socketPath: global.socket)
+                if global.format == .csv { print(EventOutput.columns.joined(separator: ",")) }
+                try client.stream("events.follow", []) { event in
+                    guard let line = EventOutput.followLine(event, format: global.format, zone: zone) else { return }
+                    print(line)
+                    fflush(nil)
+                }
+                return
+            }
             let filter = EventFilter(
                 since: try since.map { try parseTime($0, option: "--since", zone: zone) },
                 until: try until.map { try parseTime($0, option: "--until", zone: zone) },

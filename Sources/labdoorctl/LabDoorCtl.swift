@@ -6,8 +6,40 @@ struct LabDoorCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labdoorctl",
         abstract: "Manage and audit the LabDoor door controller.",
-        subcommands: [Hours.self, Events.self, Audit.self]
+        subcommands: [
+            Status.self, Holder.self, Badge.self, Registration.self, Door.self, Hours.self, Events.self, Audit.self,
+        ]
     )
+
+    /// Global options may come before the subcommand (`labdoorctl --socket PATH status`, as DESIGN.md writes
+    /// them); argument-parser reads a subcommand's options only after its name, so they are moved behind it.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(Self.movingGlobalOptions(arguments))
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static let globalOptions: Set<String> = ["--socket", "--config", "--db", "--format"]
+
+    static func movingGlobalOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count,
+            globalOptions.contains(arguments[index].split(separator: "=").first.map(String.init) ?? "")
+        {
+            leading.append(arguments[index])
+            if !arguments[index].contains("="), index + 1 < arguments.count {
+                leading.append(arguments[index + 1])
+                index += 1
+            }
+            index += 1
+        }
+        return Array(arguments[index...]) + leading
+    }
 }
 
 /// Options every subcommand accepts.
@@ -18,6 +50,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         help: "The database for read-only commands: labdoor.db or a copy of it (default: /var/lib/labdoor/labdoor.db).")
     var db: String?
+
+    @Option(help: "The daemon's control socket (default: /run/labdoor/control.sock).")
+    var socket: String = "/run/labdoor/control.sock"
 
     @Option(help: "Output format: table, json or csv.")
     var format: OutputFormat = .table

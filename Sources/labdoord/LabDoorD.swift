@@ -4,17 +4,17 @@ import LabDoorConfig
 import LabDoorCore
 import LabDoorDaemon
 import LabDoorHardware
+import Logging
 
 /// `labdoord`: the LabDoor daemon.
 @main
-struct LabDoorD: ParsableCommand {
+struct LabDoorD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labdoord",
         abstract: "Run the LabDoor door controller.",
         discussion: """
-            Reads badge readers, decides access and drives the door lock. In this build the door-running \
-            service is not yet available: use --check-config to validate a configuration and --demo to see \
-            the access policy at work on a demo data set.
+            Reads badge readers, decides access, drives the door lock and logs every event. Stop it with SIGTERM \
+            (the relay is locked and a final checkpoint signed); SIGHUP reloads the configuration.
             """
     )
 
@@ -26,42 +26,69 @@ struct LabDoorD: ParsableCommand {
         help: ArgumentHelp("Validate a configuration file and exit.", valueName: "file"))
     var checkConfig: String?
 
-    @Flag(help: "Show the access policy on a demo data set (the Lab's default configuration, or --config).")
+    @Flag(help: "Run the whole daemon on simulated hardware with demo holders in a temporary state directory.")
     var demo = false
+
+    @Flag(name: .customLong("safe-state"), help: "Drive the relay locked and exit (for systemd ExecStopPost=).")
+    var safeState = false
 
     @Flag(help: "Print the versions of LabDoor's hardware libraries and exit.")
     var version = false
 
-    func run() throws {
+    func run() async throws {
         if version {
             print("labdoord: libusb \(LibraryVersions.libusb), libgpiod \(LibraryVersions.libgpiod)")
             return
         }
         if let path = checkConfig {
-            do {
-                let loaded = try LabDoorConfiguration.load(path: path)
-                print(
-                    "\(path): OK — site \"\(loaded.siteName)\", time zone \(loaded.zone.identifier), holidays \(loaded.holidays.rawValue), profiles \(loaded.profiles.keys.sorted().joined(separator: ", "))"
-                )
-            } catch {
-                throw Failure(message: error.description)
-            }
+            let loaded = try load(path)
+            let readers = loaded.readers.map { "\($0.name) (\($0.backend.rawValue))" }.joined(separator: ", ")
+            print(
+                "\(path): OK — site \"\(loaded.siteName)\", time zone \(loaded.zone.identifier), holidays \(loaded.holidays.rawValue), profiles \(loaded.profiles.keys.sorted().joined(separator: ", ")), door \(loaded.door.backend.rawValue), readers: \(readers.isEmpty ? "none" : readers)"
+            )
             return
         }
-        if demo {
-            let loaded: LabDoorConfiguration
-            do {
-                loaded = try LabDoorConfiguration.load(explicitPath: config)
-            } catch {
-                throw Failure(message: error.description)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "labdoord.main")
+        let loaded: LabDoorConfiguration
+        do {
+            loaded = try LabDoorConfiguration.load(explicitPath: config)
+        } catch {
+            if safeState {
+                // Whatever is wrong with the configuration, try the default door: never leave it open.
+                logger.critical(
+                    "configuration unreadable; --safe-state uses the defaults", metadata: ["error": "\(error)"])
+                throw ExitCode(DaemonRunner.safeState(try LabDoorConfiguration.labDefaults(), logger: logger))
             }
-            let now = Date()
-            let preview = PolicyPreview(policy: loaded.policy(), data: DemoData(now: now, zone: loaded.zone))
-            print("LabDoor demo — \(loaded.siteName): policy preview (the door service arrives in a later build)\n")
-            for line in preview.render(now: now) { print(line) }
+            printError("labdoord: \(error.description)")
+            throw ExitCode(DaemonRunner.configurationExitStatus)
+        }
+        if safeState {
+            let status = DaemonRunner.safeState(loaded, logger: logger)
+            if status != 0 { throw ExitCode(status) }
             return
         }
-        throw Failure(message: "running the door is not available in this build yet; use --check-config FILE or --demo")
+        let effective = demo ? DaemonRunner.demoConfiguration(base: loaded) : loaded
+        let status = await DaemonRunner.run(
+            effective, options: .init(configPath: demo ? nil : (config ?? existingDefault), demo: demo), logger: logger)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    private var existingDefault: String? {
+        FileManager.default.fileExists(atPath: LabDoorConfiguration.defaultPath)
+            ? LabDoorConfiguration.defaultPath : nil
+    }
+
+    private func load(_ path: String) throws -> LabDoorConfiguration {
+        do {
+            return try LabDoorConfiguration.load(path: path)
+        } catch {
+            throw Failure(message: error.description)
+        }
     }
 }
 
@@ -69,4 +96,8 @@ struct LabDoorD: ParsableCommand {
 struct Failure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
 }

@@ -10,13 +10,15 @@ struct DoorControllerTests {
 
     mutating func at(_ seconds: Int64, _ input: DoorController.Input) -> [DoorController.Action] {
         t = seconds
-        return door.handle(input, now: wall.addingTimeInterval(TimeInterval(seconds)), monotonic: MonotonicInstant(sinceOrigin: .seconds(seconds)))
+        return door.handle(
+            input, now: wall.addingTimeInterval(TimeInterval(seconds)),
+            monotonic: MonotonicInstant(sinceOrigin: .seconds(seconds)))
     }
 
     func kinds(_ actions: [DoorController.Action]) -> [String] {
         actions.map {
             switch $0 {
-            case .relay(let unlocked, _): unlocked ? "UNLOCK" : "LOCK"
+            case .relay(let unlocked, _, _): unlocked ? "UNLOCK" : "LOCK"
             case .event(let kind, _, let alarm): alarm ? "ALARM:\(kind.rawValue)" : kind.rawValue
             }
         }
@@ -76,6 +78,15 @@ struct DoorControllerTests {
         #expect(door.relayUnlocked)
         #expect(kinds(at(100, .tick)) == ["LOCK", "door_relocked"])
         #expect(door.mode == .normal)
+    }
+
+    @Test("releasing a mode does not cut short a grant's unlock")
+    mutating func releaseKeepsGrant() {
+        _ = at(0, .granted(nil))
+        #expect(kinds(at(1, .mode(.normal))).isEmpty)
+        #expect(kinds(at(5, .tick)) == ["LOCK", "door_relocked"])
+        _ = at(10, .mode(.holdOpen(until: wall.addingTimeInterval(100))))
+        #expect(kinds(at(11, .mode(.normal))) == ["LOCK", "door_relocked"])
     }
 
     @Test("a remote unlock --for lasts its duration; lock ends it early")

@@ -1,0 +1,44 @@
+#include "CLabDoorSystem.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/timex.h>
+#include <time.h>
+
+int labdoor_sys_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
+    *pid = cred.pid;
+    *uid = cred.uid;
+    *gid = cred.gid;
+    return 0;
+}
+
+int labdoor_sys_peer_groups(int fd, gid_t *groups, int capacity) {
+#ifdef SO_PEERGROUPS
+    socklen_t len = (socklen_t)(capacity > 0 ? (size_t)capacity * sizeof(gid_t) : 0);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) return (int)(len / sizeof(gid_t));
+    if (errno == ERANGE) return (int)(len / sizeof(gid_t));
+    return -1;
+#else
+    (void)fd;
+    (void)groups;
+    (void)capacity;
+    errno = ENOPROTOOPT;
+    return -1;
+#endif
+}
+
+int labdoor_sys_kernel_clock_synchronised(void) {
+    struct timex tx = {0};
+    int state = adjtimex(&tx);
+    if (state == -1) return -1;
+    return (state != TIME_ERROR && !(tx.status & STA_UNSYNC)) ? 1 : 0;
+}
+
+long long labdoor_sys_monotonic_nanoseconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}

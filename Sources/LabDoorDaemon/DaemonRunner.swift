@@ -1,0 +1,210 @@
+import Foundation
+public import LabDoorConfig
+import LabDoorCore
+import LabDoorStore
+public import Logging
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Starts and stops `labdoord`: drives the relay locked before anything else, opens the store (refusing a
+/// damaged one), then runs the decision loop, readers, ticks and control socket as services until SIGTERM.
+public enum DaemonRunner {
+    /// Exit status when the configuration or the database is unusable (systemd: RestartPreventExitStatus=78,
+    /// so a bad database does not restart in a loop; the relay stays locked by `--safe-state`).
+    public static let configurationExitStatus: Int32 = 78
+
+    /// How the daemon was started.
+    public struct Options: Sendable {
+        /// The configuration file, for SIGHUP reloads (nil: built-in defaults, no reload).
+        public var configPath: String?
+        /// Seed a demo site into a fresh state directory and print the demo banner.
+        public var demo: Bool
+
+        /// Creates options.
+        public init(configPath: String?, demo: Bool) {
+            self.configPath = configPath
+            self.demo = demo
+        }
+    }
+
+    /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
+    public static func run(_ configuration: LabDoorConfiguration, options: Options, logger: Logger) async -> Int32 {
+        var config = configuration
+        // 1. The relay: locked before anything else.
+        let door: any DoorActuator
+        switch config.door.backend {
+        case .sim:
+            door = SimulatedDoor()
+        case .gpio:
+            logger.critical("the gpio door backend is not available in this build; use backend = \"sim\"")
+            return configurationExitStatus
+        }
+        do {
+            try door.setRelay(unlocked: false, cause: "start", holder: nil)
+        } catch {
+            logger.critical("cannot drive the relay locked at start", metadata: ["error": "\(error)"])
+            return configurationExitStatus
+        }
+        let clock = SystemClock(trust: config.clockTrust)
+
+        // 2. The state directory: one daemon per directory, and a marker to detect an unclean stop.
+        let paths = config.paths
+        do {
+            try FileManager.default.createDirectory(
+                atPath: paths.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            logger.critical(
+                "cannot create the state directory", metadata: ["path": "\(paths.stateDirectory)", "error": "\(error)"])
+            return configurationExitStatus
+        }
+        let lockFD = open("\(paths.stateDirectory)/labdoord.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            logger.critical(
+                "another labdoord is running on this state directory", metadata: ["path": "\(paths.stateDirectory)"])
+            return configurationExitStatus
+        }
+        let marker = "\(paths.stateDirectory)/labdoord.running"
+        let unclean = FileManager.default.fileExists(atPath: marker)
+
+        // 3. The store: never start on a damaged or foreign log.
+        let store: LabDoorStore
+        do {
+            store = try LabDoorStore(path: paths.database, keysDirectory: paths.keys)
+        } catch {
+            logger.critical(
+                "cannot open the event log; the door stays locked", metadata: ["error": "\(error.description)"])
+            let alarm = EventRecord(
+                time: clock.now(), kind: .logDegraded, details: error.description, clockTrusted: clock.isSynchronised())
+            AlarmHook(command: config.alarms.command, timeout: .seconds(config.alarms.timeoutSeconds), logger: logger)
+                .fire(alarm, site: config.siteName)
+            sleep(1)  // let the alarm hook start
+            return configurationExitStatus
+        }
+        _ = FileManager.default.createFile(atPath: marker, contents: Data("\(getpid())\n".utf8))
+
+        var banner: [String] = []
+        if options.demo {
+            do {
+                banner = try demoBanner(store: store, config: &config, clock: clock)
+            } catch {
+                logger.critical("cannot seed the demo", metadata: ["error": "\(error)"])
+                return configurationExitStatus
+            }
+        }
+
+        // 4. The control socket.
+        let server: ControlServer
+        do {
+            server = try ControlServer(path: paths.socket, logger: logger)
+        } catch {
+            logger.critical("cannot open the control socket", metadata: ["error": "\(error)"])
+            return configurationExitStatus
+        }
+
+        let notifier = SystemdNotifier()
+        let daemon = DoorDaemon(
+            config: config, configPath: options.configPath, store: store, door: door, clock: clock, logger: logger,
+            notifier: notifier)
+        await daemon.start(uncleanPrevious: unclean)
+
+        let (inputs, continuation) = AsyncStream.makeStream(of: DaemonInput.self)
+        var readers: [LineReader] = []
+        for reader in config.readers {
+            switch reader.backend {
+            case .stdin: readers.append(LineReader(name: reader.name, source: .standardInput))
+            case .fifo: readers.append(LineReader(name: reader.name, source: .fifo(reader.path ?? "")))
+            case .usb:
+                logger.error("usb readers are not available in this build", metadata: ["reader": "\(reader.name)"])
+                continuation.yield(.reader(reader.name, .detached("usb readers are not available in this build")))
+            }
+        }
+        for line in banner { print(line) }
+        fflush(nil)
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: DecisionLoopService(daemon: daemon, inputs: inputs, continuation: continuation)),
+                    .init(service: TickService(continuation: continuation)),
+                    .init(service: ReaderService(readers: readers, continuation: continuation, logger: logger)),
+                    .init(service: ControlService(server: server, store: store, continuation: continuation)),
+                    .init(service: ReloadSignalService(continuation: continuation)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        notifier.ready(status: await daemon.status)
+        logger.notice(
+            "labdoord started", metadata: ["state_dir": "\(paths.stateDirectory)", "socket": "\(paths.socket)"])
+        do {
+            try await group.run()
+        } catch {
+            logger.error("service group ended with an error", metadata: ["error": "\(error)"])
+        }
+        notifier.stopping()
+        door.close()
+        unlink(marker)
+        logger.notice("labdoord stopped")
+        return 0
+    }
+
+    /// `labdoord --safe-state`: drives the relay locked and exits (systemd `ExecStopPost=`).
+    public static func safeState(_ config: LabDoorConfiguration, logger: Logger) -> Int32 {
+        switch config.door.backend {
+        case .sim:
+            do {
+                try SimulatedDoor().setRelay(unlocked: false, cause: "safe_state", holder: nil)
+                return 0
+            } catch {
+                return 1
+            }
+        case .gpio:
+            logger.critical("the gpio door backend is not available in this build")
+            return configurationExitStatus
+        }
+    }
+
+    private static func demoBanner(
+        store: LabDoorStore, config: inout LabDoorConfiguration, clock: SystemClock
+    ) throws -> [String] {
+        let now = clock.now()
+        let entries = try DemoData.seed(store, now: now, zone: config.zone)
+        let status: String =
+            switch config.policy().calendar.status(at: now) {
+            case .open(let closes): "open now, until \(config.zone.describe(closes))"
+            case .closed(let why, let next):
+                "closed now (\(why.reasonCode.rawValue))" + (next.map { " — opens \(config.zone.describe($0))" } ?? "")
+            }
+        var lines = [
+            "LabDoor demo — \(config.siteName), simulated door, reader \"entry\" on standard input.",
+            "State: \(config.paths.stateDirectory)   The Lab is \(status).", "",
+            "Type a badge number and Enter:",
+        ]
+        for entry in entries {
+            lines.append("  \(entry.number)  \(entry.name) (\(entry.profile)): \(entry.expectation)")
+        }
+        lines.append("  \(DemoData.unknownNumber)  (not registered): denied: unknown_badge")
+        lines.append("")
+        lines.append("In another terminal:  labdoorctl --socket \(config.paths.socket) status")
+        lines.append("                      labdoorctl --socket \(config.paths.socket) door simulate contact=open")
+        lines.append("                      labdoorctl --db \(config.paths.database) events")
+        lines.append("Stop with Ctrl-C (the relay is locked and a final checkpoint signed).")
+        lines.append("")
+        return lines
+    }
+
+    /// The configuration `labdoord --demo` uses: the Lab's policy (or `base`), a temporary state directory, the
+    /// simulated door, a standard-input reader, a trusted clock.
+    public static func demoConfiguration(base: LabDoorConfiguration) -> LabDoorConfiguration {
+        var config = base
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("labdoor-demo-\(getpid())").path
+        config.paths = PathSettings(stateDirectory: dir, socket: "\(dir)/control.sock")
+        config.door = DoorSettings()
+        config.readers = [ReaderSettings(name: "entry", backend: .stdin)]
+        config.clockTrust = .always
+        return config
+    }
+}

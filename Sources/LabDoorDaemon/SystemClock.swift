@@ -1,0 +1,31 @@
+import CLabDoorSystem
+import Foundation
+import LabDoorConfig
+import LabDoorCore
+
+/// The real clocks: `Date()` for the wall clock, CLOCK_MONOTONIC for durations, and clock trust from
+/// systemd-timesyncd's flag file or the kernel's adjtimex state.
+struct SystemClock: SiteClock {
+    /// Where trust comes from.
+    let trust: ClockTrustSource
+    /// The flag file systemd-timesyncd creates once synchronised.
+    static let timesyncFlag = "/run/systemd/timesync/synchronized"
+
+    /// The wall clock.
+    func now() -> Date { Date() }
+
+    /// CLOCK_MONOTONIC.
+    func monotonicNow() -> MonotonicInstant {
+        MonotonicInstant(sinceOrigin: .nanoseconds(labdoor_sys_monotonic_nanoseconds()))
+    }
+
+    /// Whether the wall clock may be trusted for time-dependent decisions.
+    func isSynchronised() -> Bool {
+        switch trust {
+        case .always: true
+        case .never: false
+        case .system:
+            FileManager.default.fileExists(atPath: Self.timesyncFlag) || labdoor_sys_kernel_clock_synchronised() == 1
+        }
+    }
+}
