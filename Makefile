@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Debian packages needed to build, test and demo.
 DEB_PACKAGES = pkg-config libusb-1.0-0-dev libgpiod-dev libsqlite3-dev tzdata
 
-.PHONY: all deps build lint format test unit-test demo clean
+.PHONY: all deps build lint format test unit-test demo bench install clean
 
 all: build
 
@@ -41,6 +41,20 @@ test: deps lint build unit-test
 
 demo: build
 	"$(BIN)/labdoord" --demo
+
+# Benchmarks (never timed assertions in tests): memory over a long run of badge reads.
+bench: deps
+	$(SWIFT) build -c release
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" bench/memory.sh
+
+PREFIX ?= /usr/local
+install: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/labdoord" $(DESTDIR)$(PREFIX)/bin/labdoord
+	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/labdoorctl" $(DESTDIR)$(PREFIX)/bin/labdoorctl
+	install -D -m 0644 systemd/labdoord.service $(DESTDIR)/etc/systemd/system/labdoord.service
+	install -D -m 0644 systemd/labdoor.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/labdoor.conf
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/labdoor/README.md
 
 clean:
 	rm -rf .build

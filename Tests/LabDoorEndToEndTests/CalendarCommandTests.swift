@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite("labdoorctl hours and labdoord --check-config, run as binaries")
 struct CalendarCommandTests {
     @Test("the 2027 calendar in JSON has 365 days in the documented shape")
@@ -93,12 +97,42 @@ struct CalendarCommandTests {
         #expect(check.stdout.contains("OK"))
     }
 
-    @Test("the demo prints real policy decisions")
+    @Test("the demo runs the real daemon: badges typed on standard input are decided, the socket answers")
     func demo() throws {
-        let result = try Binaries.run("labdoord", ["--demo"])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("Opening calendar, Europe/Helsinki"))
-        #expect(result.stdout.contains("holder_suspended"))
-        #expect(result.stdout.contains("granted: Sanna Staff (staff)"))
+        let process = Process()
+        process.executableURL = Binaries.directory.appendingPathComponent("labdoord")
+        process.arguments = ["--demo"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        input.fileHandleForWriting.write(Data("1000000003\n1000000004\n9999999999\n".utf8))
+        // The socket path is in the banner; wait for it to answer.
+        var socket: String?
+        let deadline = Date().addingTimeInterval(20)
+        var text = ""
+        while Date() < deadline {
+            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            if socket == nil,
+                let line = text.split(separator: "\n").first(where: {
+                    $0.contains("--socket") && $0.contains(" status")
+                })
+            {
+                socket = line.split(separator: " ").first { $0.hasSuffix("control.sock") }.map(String.init)
+            }
+            if text.contains("reason=unknown_badge") { break }
+        }
+        #expect(text.contains("1000000001  Aino Visitor (visitor)"))
+        #expect(text.contains("door: relay=unlocked reason=granted holder=3"))
+        #expect(text.contains("door: led=red reason=holder_suspended"))
+        let status = try Binaries.run("labdoorctl", ["--socket", try #require(socket), "status"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("Reader:  entry (stdin)"))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
     }
 }

@@ -1,0 +1,240 @@
+import Foundation
+import LabDoorCore
+import LabDoorStore
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("labdoord end to end, driven through labdoorctl", .serialized)
+struct DaemonTests {
+    @Test("badge in, revoke, lockdown, exit button, held-open and forced alarms, reload, graceful stop")
+    func endToEnd() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+
+        // Staff data through the socket; every change logged with the caller's user name.
+        let holder = try JSONValue.parse(
+            try d.ctlOK(["holder", "add", "--name", "Aino Virtanen", "--profile", "staff", "--format", "json"]))
+        #expect(holder["id"]?.intValue == 1)
+        try d.ctlOK(["badge", "assign", "0012345678", "--holder", "1"])
+        let admin = try d.events().filter { $0.record.kind == .adminChange }
+        #expect(admin.count == 2 && admin.allSatisfy { $0.record.actor == "root" })
+
+        // Badge in: the relay line first, then the decision in the log.
+        try d.badge("0012345678")
+        try d.waitForOutput("door: relay=unlocked reason=granted holder=1")
+        let granted = try d.waitForEvent(.badgeDecision, reason: .granted)
+        #expect(granted.record.holderID == HolderID(rawValue: 1) && granted.record.reader == "entry")
+        try d.waitForOutput("door: relay=locked reason=timeout")
+
+        // A revocation applies to the very next read.
+        try d.ctlOK(["badge", "revoke", "0012345678"])
+        try d.badge("0012345678")
+        try d.waitForEvent(.badgeDecision, reason: .badgeRevoked)
+
+        // Lockdown: a visitor (registered now) is refused; releasing lets them in.
+        _ = try d.ctlOK(["holder", "add", "--name", "Ville", "--profile", "visitor"])
+        try d.ctlOK(["badge", "assign", "5555000001", "--holder", "2"])
+        try d.ctlOK(["registration", "add", "--holder", "2", "--from", "2020-01-01", "--until", "2099-01-01"])
+        try d.ctlOK(["door", "lockdown", "on"])
+        let beforeLockdownRead = d.lastSeq
+        try d.badge("5555000001")
+        let lockdown = try d.waitForEvent(.badgeDecision, after: beforeLockdownRead)
+        // Outside opening hours the schedule would refuse anyway; lockdown comes first in the check order.
+        #expect(lockdown.record.reason == .lockdown)
+        try d.ctlOK(["door", "release"])
+
+        // Exit button unlocks (and is logged); the door opening then is not forced.
+        let beforeExit = d.lastSeq
+        try d.ctlOK(["door", "simulate", "exit"])
+        try d.waitForEvent(.exitRequest, after: beforeExit)
+        try d.waitForOutput("door: relay=unlocked reason=exit_request")
+        try d.ctlOK(["door", "simulate", "contact=open"])
+        try d.ctlOK(["door", "simulate", "contact=closed"])
+        try d.waitForOutput("door: relay=locked reason=door_closed")
+        #expect(try d.events().filter { $0.seq > beforeExit && $0.record.kind == .doorForced }.isEmpty)
+
+        // Forced: opened while locked. Held open: stays open past held_open_seconds. Both run the alarm hook.
+        usleep(1_200_000)  // past the 1 s after a relock in which a pull on the handle is not "forced"
+        let beforeForced = d.lastSeq
+        try d.ctlOK(["door", "simulate", "contact=open"])
+        try d.waitForEvent(.doorForced, after: beforeForced)
+        try d.waitForEvent(.doorHeldOpen, after: beforeForced)
+        try d.ctlOK(["door", "simulate", "contact=closed"])
+        try d.waitFor("both alarms in the hook's file") {
+            let text = (try? String(contentsOfFile: d.alarmsFile, encoding: .utf8)) ?? ""
+            return text.contains(#""kind":"door_forced""#) && text.contains(#""kind":"door_held_open""#)
+        }
+
+        // SIGHUP with a broken file: the daemon keeps its configuration and says why.
+        let good = try String(contentsOfFile: d.configPath, encoding: .utf8)
+        try (good + "\n[door]\nunlock_seconds = \"soon\"\n").write(
+            toFile: d.configPath, atomically: true, encoding: .utf8)
+        let beforeReload = d.lastSeq
+        kill(d.process?.processIdentifier ?? 0, SIGHUP)
+        let reload = try d.waitForEvent(.configReloaded, after: beforeReload)
+        #expect(reload.record.details?.contains(#""ok":false"#) == true, "\(reload.record.details ?? "")")
+        #expect(try d.ctl(["status"]).status == 0)
+        try good.write(toFile: d.configPath, atomically: true, encoding: .utf8)
+
+        // SIGTERM: relay locked, daemon_stopped logged, final checkpoint covers it, the log verifies.
+        #expect(try d.stop(SIGTERM) == 0)
+        #expect(d.output.hasSuffix("door: relay=locked reason=stop\n"))
+        let store = try LabDoorStore(readOnlyPath: d.database)
+        let last = try #require(try store.events().last)
+        #expect(last.record.kind == .daemonStopped)
+        #expect(try store.latestCheckpoint()?.seq == last.seq)
+        let verify = try Binaries.run("labdoorctl", ["audit", "verify", "--db", d.database])
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
+    @Test("more than five denied reads lock the reader out, with an alarm")
+    func rateLimit() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        for i in 0..<7 {
+            try d.badge("77770000\(i)0")
+            usleep(30_000)
+        }
+        let lockout = try d.waitForEvent(.readerLockedOut)
+        #expect(lockout.record.reader == "entry")
+        try d.waitForEvent(.badgeDecision, reason: .rateLimited)
+        let decisions = try d.events().filter { $0.record.kind == .badgeDecision }
+        #expect(decisions.prefix(6).allSatisfy { $0.record.reason == .unknownBadge })
+        try d.waitFor("the lockout alarm") {
+            ((try? String(contentsOfFile: d.alarmsFile, encoding: .utf8)) ?? "").contains("reader_locked_out")
+        }
+    }
+
+    @Test(
+        "a caller in no LabDoor group is refused with the groups named; reading needs no admin",
+        .enabled(if: getuid() == 0))
+    func unprivilegedCaller() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: d.dir.path)
+        let ctl = Binaries.directory.appendingPathComponent("labdoorctl").path
+        let refused = try Binaries.run(
+            "/usr/sbin/runuser", ["-u", "nobody", "--", ctl, "--socket", d.socket, "door", "unlock"], absolute: true)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("permission denied: nobody is in neither labdoor-admin"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("labdoor-audit"))
+        #expect(d.output.contains("relay=unlocked") == false)
+    }
+
+    @Test("killed while unlocked: restarted, the relay is locked first and the unclean stop is logged")
+    func sigkillWhileUnlocked() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        try d.ctlOK(["door", "unlock", "--for", "10m"])
+        try d.waitForOutput("door: relay=unlocked reason=remote")
+        let committed = try d.events().map(\.seq)
+        #expect(try d.stop(SIGKILL) != 0)
+
+        let restarted = try DaemonHarness.restart(d)
+        defer { restarted.cleanUp() }
+        #expect(restarted.output.hasPrefix("door: relay=locked reason=start\n"))
+        let events = try restarted.events()
+        #expect(Set(committed).isSubset(of: Set(events.map(\.seq))))
+        let recovered = try restarted.waitForEvent(.recoveredUncleanShutdown)
+        #expect(recovered.seq == (committed.last ?? 0) + 1)
+        #expect(
+            try JSONValue.parse(try restarted.ctlOK(["door", "status", "--format", "json"]))["relay"]?.stringValue
+                == "locked")
+    }
+
+    @Test("random bytes, oversized and half requests and many clients never disturb decisions")
+    func hostileClients() throws {
+        let d = try DaemonHarness(unlockSeconds: 1)
+        defer { d.cleanUp() }
+        try d.start()
+        try d.ctlOK(["holder", "add", "--name", "Sanna", "--profile", "staff"])
+        try d.ctlOK(["badge", "assign", "1000000003", "--holder", "1"])
+
+        let attackers = DispatchGroup()
+        for i in 0..<40 {
+            DispatchQueue.global().async(group: attackers) {
+                var rng = SystemRandomNumberGenerator()
+                guard let fd = Self.connect(d.socket) else { return }
+                defer { close(fd) }
+                switch i % 5 {
+                case 0:  // random bytes
+                    let bytes = (0..<Int.random(in: 1...4096, using: &rng)).map { _ in
+                        UInt8.random(in: 0...255, using: &rng)
+                    }
+                    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                case 1:  // oversized line
+                    let bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 200_000)
+                    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                case 2:  // half a request, then silence
+                    let bytes = Array(#"{"v":1,"id":1,"cmd":"door.un"#.utf8)
+                    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    usleep(2_000_000)
+                case 3:  // well-formed JSON, wrong things
+                    for line in [
+                        #"{"v":2,"cmd":"status"}"#, #"{"v":1,"cmd":"door.fly"}"#, #"[1,2,3]"#,
+                        #"{"v":1,"cmd":"badge.assign","args":{"number":"x"}}"#,
+                    ] {
+                        let bytes = Array((line + "\n").utf8)
+                        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    }
+                default:  // a valid request
+                    let bytes = Array((#"{"v":1,"id":7,"cmd":"status"}"# + "\n").utf8)
+                    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    _ = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                }
+            }
+        }
+        // Meanwhile, badges keep being decided correctly.
+        for round in 0..<5 {
+            let before = d.lastSeq
+            try d.badge(round % 2 == 0 ? "1000000003" : "2000000000")
+            let decision = try d.waitForEvent(.badgeDecision, after: before)
+            #expect(decision.record.reason == (round % 2 == 0 ? .granted : .unknownBadge))
+            usleep(300_000)
+        }
+        attackers.wait()
+        let status = try JSONValue.parse(try d.ctlOK(["status", "--format", "json"]))
+        #expect(status["door"]?["mode"]?.stringValue == "normal")
+        #expect(try d.events().filter { $0.record.kind == .adminChange }.count == 2)  // no attacker changed anything
+    }
+
+    static func connect(_ path: String) -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in Array(path.utf8).enumerated() { raw[i] = b }
+        }
+        let ok = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if ok != 0 {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+}
+
+extension DaemonHarness {
+    /// A second daemon on the same directory (after the first died).
+    static func restart(_ previous: DaemonHarness) throws -> DaemonHarness {
+        let next = try DaemonHarness(reusing: previous.dir)
+        try next.start()
+        return next
+    }
+
+    convenience init(reusing dir: URL) throws {
+        try self.init(existing: dir)
+    }
+}
