@@ -54,10 +54,11 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Starts the daemon and waits until its socket answers.
-    func start() throws {
+    func start(environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = Binaries.directory.appendingPathComponent("labdoord")
         process.arguments = ["--config", configPath]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

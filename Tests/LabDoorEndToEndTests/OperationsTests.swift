@@ -1,0 +1,143 @@
+import Foundation
+import LabDoorCore
+import LabDoorStore
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("labdoord operations: systemd, disk full, metrics, reload, safe state", .serialized)
+struct OperationsTests {
+    @Test("READY=1 and watchdog pings reach $NOTIFY_SOCKET")
+    func systemdNotify() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let path = d.dir.appendingPathComponent("notify.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in Array(path.utf8).enumerated() { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        #expect(bound == 0)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        try d.start(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000"])
+        var messages: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        while !(messages.contains { $0.contains("READY=1") } && messages.contains { $0 == "WATCHDOG=1" }) {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }
+            messages.append(String(decoding: buffer[0..<n], as: UTF8.self))
+        }
+        #expect(messages.contains { $0.hasPrefix("READY=1\nSTATUS=door locked") }, "\(messages)")
+        #expect(messages.contains("WATCHDOG=1"), "\(messages)")
+    }
+
+    @Test(
+        "with the disk full the daemon keeps deciding, alarms log_degraded, and writes the events once it can",
+        .enabled(if: getuid() == 0))
+    func diskFull() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let state = d.dir.appendingPathComponent("state").path
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try FailureTestsSupport.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", state])
+        defer { try? FailureTestsSupport.run("/bin/umount", ["-l", state]) }
+        try d.start()
+        try d.ctlOK(["holder", "add", "--name", "Sanna", "--profile", "staff"])
+        try d.ctlOK(["badge", "assign", "1000000003", "--holder", "1"])
+        // Fill the filesystem.
+        let filler = "\(state)/filler"
+        _ = FileManager.default.createFile(atPath: filler, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
+        let block = Data(repeating: 0x55, count: 64 * 1024)
+        while (try? handle.write(contentsOf: block)) != nil {}
+        try? handle.close()
+        let committedBefore = d.lastSeq
+
+        // Badges are still decided and the door still opens.
+        for i in 0..<30 {
+            try d.badge("1000000003")
+            try d.waitForOutput("door: led=green reason=granted", count: i + 1)
+        }
+        try d.waitFor("the log_degraded alarm") {
+            ((try? String(contentsOfFile: d.alarmsFile, encoding: .utf8)) ?? "").contains("log_degraded")
+        }
+        let status = try JSONValue.parse(try d.ctlOK(["status", "--format", "json"]))
+        #expect(status["log"]?["degraded"]?.boolValue == true)
+        #expect((status["log"]?["pending"]?.intValue ?? 0) > 0)
+
+        // Space again: everything buffered is written, in order, and the log verifies.
+        try FileManager.default.removeItem(atPath: filler)
+        let recovered = try d.waitForEvent(.logDegraded, after: committedBefore, timeout: 15)
+        #expect(recovered.record.details?.contains("recovered") == true, "\(recovered.record.details ?? "")")
+        let decisions = try d.events().filter { $0.seq > committedBefore && $0.record.kind == .badgeDecision }
+        #expect(decisions.count == 30)
+        #expect(try d.stop() == 0)
+        #expect(try Binaries.run("labdoorctl", ["audit", "verify", "--db", d.database]).status == 0)
+    }
+
+    @Test("metrics are written to a textfile-collector file")
+    func metrics() throws {
+        let dir = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("labdoor.prom").path
+        let d = try DaemonHarness(extra: "[metrics]\ntextfile = \"\(file)\"\n")
+        defer { d.cleanUp() }
+        try d.start()
+        try d.waitFor("the metrics file") { FileManager.default.fileExists(atPath: file) }
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("labdoor_relay_unlocked 0"))
+        #expect(text.contains("labdoor_reader_up{reader=\"entry\"} 1"))
+        #expect(text.contains("labdoor_decisions_total{reason=\"granted\"} 0"))
+    }
+
+    @Test("a valid reload applies new timing; --safe-state drives the relay locked")
+    func reloadAndSafeState() throws {
+        let d = try DaemonHarness(unlockSeconds: 60)
+        defer { d.cleanUp() }
+        try d.start()
+        let text = try String(contentsOfFile: d.configPath, encoding: .utf8)
+        try text.replacingOccurrences(of: "unlock_seconds = 60", with: "unlock_seconds = 1").write(
+            toFile: d.configPath, atomically: true, encoding: .utf8)
+        let before = d.lastSeq
+        kill(d.process?.processIdentifier ?? 0, SIGHUP)
+        let reload = try d.waitForEvent(.configReloaded, after: before)
+        #expect(reload.record.details?.contains(#""ok":true"#) == true)
+        try d.ctlOK(["door", "simulate", "exit"])
+        try d.waitForOutput("door: relay=locked reason=timeout", timeout: 5)
+
+        let safe = try Binaries.run("labdoord", ["--safe-state", "--config", d.configPath])
+        #expect(safe.status == 0)
+        #expect(safe.stdout == "door: relay=locked reason=safe_state\n")
+    }
+
+    @Test("a damaged database is refused: exit 78, alarm, relay locked")
+    func damagedDatabase() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let state = d.dir.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        try Data(repeating: 0x42, count: 8192).write(to: state.appendingPathComponent("labdoor.db"))
+        let result = try Binaries.run("labdoord", ["--config", d.configPath])
+        #expect(result.status == 78)
+        #expect(result.stdout == "door: relay=locked reason=start\n")
+        #expect(result.stderr.contains("the door stays locked"))
+        #expect(((try? String(contentsOfFile: d.alarmsFile, encoding: .utf8)) ?? "").contains("log_degraded"))
+    }
+}
+
+enum FailureTestsSupport {
+    static func run(_ tool: String, _ arguments: [String]) throws {
+        let result = try Binaries.run(tool, arguments, absolute: true)
+        guard result.status == 0 else { throw HarnessError(message: "\(tool) \(arguments): \(result.stderr)") }
+    }
+}
