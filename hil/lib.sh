@@ -1,0 +1,132 @@
+# LabDoor hardware-in-the-loop: helpers for scenarios, run inside the VM by busybox sh.
+# Every helper fails loudly (non-zero, message on stderr); scenarios run with `set -e`.
+
+GADGET=/sys/kernel/config/usb_gadget/labdoor
+SIM=/sys/kernel/config/gpio-sim/labdoor
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*"; }
+
+# wait_for DESCRIPTION TIMEOUT_S COMMAND...: poll every 0.1 s until COMMAND succeeds.
+wait_for() {
+    desc=$1; limit=$2; shift 2
+    end=$(( $(date +%s) + limit ))
+    while ! "$@" > /dev/null 2>&1; do
+        [ "$(date +%s)" -ge "$end" ] && fail "timed out after ${limit}s waiting for: $desc"
+        usleep 100000
+    done
+}
+
+# gadget_create VID PID [SERIAL]: a USB HID boot keyboard gadget (not yet plugged in).
+gadget_create() {
+    if [ -d "$GADGET" ]; then
+        # Already made by an earlier scenario: unplug it and set the identity (the HID function stays).
+        [ -z "$(cat "$GADGET/UDC")" ] || gadget_unplug
+        echo "0x$1" > "$GADGET/idVendor"
+        echo "0x$2" > "$GADGET/idProduct"
+        echo "${3:-HIL0001}" > "$GADGET/strings/0x409/serialnumber"
+        return 0
+    fi
+    mkdir -p "$GADGET"
+    echo "0x$1" > "$GADGET/idVendor"
+    echo "0x$2" > "$GADGET/idProduct"
+    mkdir -p "$GADGET/strings/0x409"
+    echo "${3:-HIL0001}" > "$GADGET/strings/0x409/serialnumber"
+    echo "LabDoor HIL" > "$GADGET/strings/0x409/manufacturer"
+    echo "Emulated badge reader" > "$GADGET/strings/0x409/product"
+    mkdir -p "$GADGET/functions/hid.usb0"
+    echo 1 > "$GADGET/functions/hid.usb0/protocol"
+    echo 1 > "$GADGET/functions/hid.usb0/subclass"
+    echo 8 > "$GADGET/functions/hid.usb0/report_length"
+    cat /hil/keyboard.desc > "$GADGET/functions/hid.usb0/report_desc"
+    mkdir -p "$GADGET/configs/c.1/strings/0x409"
+    echo "reader" > "$GADGET/configs/c.1/strings/0x409/configuration"
+    echo 100 > "$GADGET/configs/c.1/MaxPower"
+    ln -s "$GADGET/functions/hid.usb0" "$GADGET/configs/c.1/" 2> /dev/null || true
+}
+
+gadget_plug() { echo dummy_udc.0 > "$GADGET/UDC"; }
+gadget_unplug() { echo "" > "$GADGET/UDC"; }
+
+# The host-side USB device of the gadget, e.g. /sys/bus/usb/devices/1-1.
+gadget_host_device() {
+    for d in /sys/bus/usb/devices/*; do
+        [ -f "$d/idVendor" ] || continue
+        [ "$(cat "$d/idVendor")" = "$(cat "$GADGET/idVendor" | sed 's/0x//')" ] && { echo "$d"; return 0; }
+    done
+    return 1
+}
+
+# hid_report MODIFIER KEYCODE: one 8-byte boot-keyboard report (numbers in decimal). A write blocks until the
+# host polls, so it is bounded by a timeout.
+hid_report() {
+    timeout 3 sh -c "printf '\\$(printf %03o "$1")\\000\\$(printf %03o "$2")\\000\\000\\000\\000\\000' > /dev/hidg0" \
+        || fail "writing a report to /dev/hidg0 timed out (is the reader being read?)"
+}
+
+# keycode CHAR: the HID usage of a digit, a-f, A-F (shifted), or "enter"/"tab"/"kpenter".
+keycode() {
+    case "$1" in
+        [1-9]) echo $(( 29 + $1 )) ;;
+        0) echo 39 ;;
+        a) echo 4 ;; b) echo 5 ;; c) echo 6 ;; d) echo 7 ;; e) echo 8 ;; f) echo 9 ;;
+        A) echo 4 ;; B) echo 5 ;; C) echo 6 ;; D) echo 7 ;; E) echo 8 ;; F) echo 9 ;;
+        enter) echo 40 ;; tab) echo 43 ;; kpenter) echo 88 ;;
+        *) fail "no keycode for $1" ;;
+    esac
+}
+
+# type_badge TEXT [DELAY_US]: press and release each character, then Enter, like a wedge reader (default 8 ms
+# between reports).
+type_badge() {
+    text=$1; delay=${2:-8000}
+    i=0
+    while [ $i -lt ${#text} ]; do
+        c=$(echo "$text" | cut -c$((i + 1)))
+        mod=0
+        case "$c" in [A-F]) mod=2 ;; esac
+        hid_report $mod "$(keycode "$c")"; usleep "$delay"
+        hid_report 0 0; usleep "$delay"
+        i=$((i + 1))
+    done
+    hid_report 0 "$(keycode enter)"; usleep "$delay"
+    hid_report 0 0
+}
+
+# gpiosim_create LABEL NUM_LINES [NAME0 NAME1 ...]: a live gpio-sim chip; prints its gpiochip device name.
+gpiosim_create() {
+    label=$1; lines=$2; shift 2
+    mkdir -p "$SIM/bank0"
+    echo "$label" > "$SIM/bank0/label"
+    echo "$lines" > "$SIM/bank0/num_lines"
+    n=0
+    for name in "$@"; do
+        mkdir -p "$SIM/bank0/line$n"
+        echo "$name" > "$SIM/bank0/line$n/name"
+        n=$((n + 1))
+    done
+    echo 1 > "$SIM/live"
+    cat "$SIM/bank0/chip_name"
+}
+
+gpiosim_destroy() {
+    [ -d "$SIM" ] || return 0
+    echo 0 > "$SIM/live"
+    for l in "$SIM"/bank0/line*; do [ -d "$l" ] && rmdir "$l"; done
+    rmdir "$SIM/bank0" "$SIM"
+}
+
+# The sysfs directory of a simulated line.
+gpiosim_line() { echo "/sys/devices/platform/$(cat "$SIM/dev_name")/$(cat "$SIM/bank0/chip_name")/sim_gpio$1"; }
+
+# gpiosim_value OFFSET: the level the consumer drives on an output line (0/1).
+gpiosim_value() { cat "$(gpiosim_line "$1")/value"; }
+
+# gpiosim_pull OFFSET up|down: drive an input line from outside (real edge events for libgpiod).
+gpiosim_pull() { echo "pull-$2" > "$(gpiosim_line "$1")/pull"; }
+
+# expect_value OFFSET VALUE: the output line reads VALUE now.
+expect_value() {
+    v=$(gpiosim_value "$1")
+    [ "$v" = "$2" ] || fail "line $1 reads $v, expected $2"
+}
