@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Debian packages needed to build, test and demo.
 DEB_PACKAGES = pkg-config libusb-1.0-0-dev libgpiod-dev libsqlite3-dev tzdata
 
-.PHONY: all deps build lint format test unit-test demo bench install clean
+.PHONY: all deps build lint format test unit-test hil demo bench install clean
 
 all: build
 
@@ -36,7 +36,12 @@ format:
 unit-test: deps
 	$(SWIFT) test $(BUILD_FLAGS)
 
-test: deps lint build unit-test
+# Hardware-in-the-loop: the real binaries on a real kernel in qemu (hil/README.md). Fails, never skips, when
+# qemu cannot run.
+hil: build
+	bash hil/run.sh
+
+test: deps lint build unit-test hil
 	@echo "make test: all checks passed"
 
 demo: build

@@ -88,10 +88,12 @@ say "building probes and binaries"
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/usbprobe" "$HIL/probe/usbprobe.c" $(pkg-config --cflags --libs libusb-1.0)
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/gpioprobe" "$HIL/probe/gpioprobe.c" $(pkg-config --cflags --libs libgpiod)
 if [ -z "${HIL_SKIP_SWIFT:-}" ]; then
-    (cd "$ROOT" && swift build --scratch-path .build-hil --static-swift-stdlib --product labdoord > "$WORK/swift.log" 2>&1 \
-        && swift build --scratch-path .build-hil --static-swift-stdlib --product labdoorctl >> "$WORK/swift.log" 2>&1) \
+    # The same debug build `make test` made (a no-op then), linked dynamically: the VM gets the Swift runtime's
+    # shared libraries through the ldd closure. (--static-swift-stdlib fails to link Foundation with Swift 6.3.1
+    # here: undefined swift_udat_applyPattern / _stringshims_strncasecmp_clocale.)
+    (cd "$ROOT" && swift build --product labdoord > "$WORK/swift.log" 2>&1 && swift build --product labdoorctl >> "$WORK/swift.log" 2>&1) \
         || { tail -30 "$WORK/swift.log"; die "swift build"; }
-    SWIFT_BIN=$(cd "$ROOT" && swift build --scratch-path .build-hil --show-bin-path)
+    SWIFT_BIN=$(cd "$ROOT" && swift build --show-bin-path)
 fi
 
 # --- the initramfs ---------------------------------------------------------------------------------------------
