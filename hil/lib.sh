@@ -130,3 +130,40 @@ expect_value() {
     v=$(gpiosim_value "$1")
     [ "$v" = "$2" ] || fail "line $1 reads $v, expected $2"
 }
+
+# --- the daemon -----------------------------------------------------------------------------------------------
+
+LABDOOR_DB=/tmp/labdoor/labdoor.db
+
+# daemon_config [EXTRA_TOML_LINES...]: /etc/labdoor/labdoor.toml with a FIFO reader "entry" and the given [door].
+daemon_config() {
+    mkdir -p /etc/labdoor /run/labdoor
+    {
+        echo '[paths]'
+        echo 'state_dir = "/tmp/labdoor"'
+        echo 'socket = "/run/labdoor/control.sock"'
+        echo '[[reader]]'
+        echo 'name = "entry"'
+        echo 'backend = "fifo"'
+        echo 'path = "/run/labdoor/entry.fifo"'
+        echo '[clock]'
+        echo 'trust = "always"'
+        for line in "$@"; do echo "$line"; done
+    } > /etc/labdoor/labdoor.toml
+}
+
+# daemon_start: starts labdoord in the background (pid in $DAEMON), waits for its socket.
+daemon_start() {
+    labdoord --config /etc/labdoor/labdoor.toml >> /tmp/daemon.out 2>> /tmp/daemon.err &
+    DAEMON=$!
+    wait_for "the control socket" 20 labdoorctl status
+}
+
+# badge NUMBER: the FIFO reader reads a badge.
+badge() { echo "$1" > /run/labdoor/entry.fifo; }
+
+# has_event KIND: the log holds an event of KIND.
+has_event() { labdoorctl events --db "$LABDOOR_DB" --format csv | cut -d, -f3 | grep -qx "$1"; }
+
+# line_is OFFSET VALUE: for wait_for.
+line_is() { [ "$(gpiosim_value "$1")" = "$2" ]; }

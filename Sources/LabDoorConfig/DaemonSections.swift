@@ -78,6 +78,12 @@ enum DaemonSections {
             settings.backend = DoorSettings.Backend(rawValue: backend) ?? .sim
         }
         settings.chip = try door.string("chip")
+        if let chip = settings.chip, chip.isEmpty || chip.allSatisfy(\.isNumber) {
+            throw door.error(
+                "chip",
+                "\"\(chip)\" is not a chip label, name (gpiochip0) or /dev path; chip numbers change between kernels, so use the label, e.g. \"pinctrl-bcm2711\""
+            )
+        }
         settings.relayLine = try line(&door, "relay_line")
         if let value = try door.bool("relay_active_low") { settings.relayActiveLow = value }
         settings.contactLine = try line(&door, "contact_line")

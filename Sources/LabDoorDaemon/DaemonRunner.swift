@@ -1,6 +1,7 @@
 import Foundation
 public import LabDoorConfig
 import LabDoorCore
+import LabDoorHardware
 import LabDoorStore
 public import Logging
 import ServiceLifecycle
@@ -34,14 +35,21 @@ public enum DaemonRunner {
     /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
     public static func run(_ configuration: LabDoorConfiguration, options: Options, logger: Logger) async -> Int32 {
         var config = configuration
-        // 1. The relay: locked before anything else.
+        let (inputs, continuation) = AsyncStream.makeStream(of: DaemonInput.self)
+        // 1. The relay: locked before anything else (the GPIO door requests the line with its locked level).
         let door: any DoorActuator
         switch config.door.backend {
         case .sim:
             door = SimulatedDoor()
         case .gpio:
-            logger.critical("the gpio door backend is not available in this build; use backend = \"sim\"")
-            return configurationExitStatus
+            do {
+                door = try GPIODoor(wiring: try wiring(config.door)) { input in continuation.yield(.sensor(input)) }
+            } catch {
+                logger.critical(
+                    "cannot open the door's GPIO lines; the relay is not driven", metadata: ["error": "\(error)"])
+                printError("labdoord: \(error)")
+                return configurationExitStatus
+            }
         }
         do {
             try door.setRelay(unlocked: false, cause: "start", holder: nil)
@@ -111,7 +119,6 @@ public enum DaemonRunner {
             notifier: notifier)
         await daemon.start(uncleanPrevious: unclean)
 
-        let (inputs, continuation) = AsyncStream.makeStream(of: DaemonInput.self)
         var readers: [LineReader] = []
         for reader in config.readers {
             switch reader.backend {
@@ -162,9 +169,44 @@ public enum DaemonRunner {
                 return 1
             }
         case .gpio:
-            logger.critical("the gpio door backend is not available in this build")
-            return configurationExitStatus
+            do {
+                try GPIODoor.driveLocked(try wiring(config.door))
+                print("door: relay=locked reason=safe_state")
+                return 0
+            } catch {
+                printError("labdoord --safe-state: \(error)")
+                return 1
+            }
         }
+    }
+
+    /// The GPIO wiring from `[door]`.
+    static func wiring(_ door: DoorSettings) throws(GPIOError) -> GPIODoorWiring {
+        func line(_ reference: LineReference?) -> GPIOLineReference? {
+            switch reference {
+            case .offset(let n)?: .offset(n)
+            case .name(let s)?: .name(s)
+            case nil: nil
+            }
+        }
+        guard let chip = door.chip, let relay = line(door.relayLine) else {
+            throw GPIOError(message: "[door] backend = \"gpio\" needs chip and relay_line")
+        }
+        var wiring = GPIODoorWiring(chip: chip, relay: relay)
+        wiring.relayActiveLow = door.relayActiveLow
+        wiring.contact = line(door.contactLine)
+        wiring.contactOpenHigh = door.contactOpenLevel == .high
+        wiring.exit = line(door.exitLine)
+        wiring.exitActiveHigh = door.exitActiveLevel == .high
+        wiring.greenLED = line(door.greenLEDLine)
+        wiring.redLED = line(door.redLEDLine)
+        wiring.buzzer = line(door.buzzerLine)
+        wiring.debounce = .milliseconds(door.debounceMilliseconds)
+        return wiring
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
     private static func demoBanner(
