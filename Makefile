@@ -40,6 +40,7 @@ unit-test: deps
 # qemu cannot run.
 hil: build
 	bash hil/run.sh
+	HIL_GPIOD=2 HIL_ONLY=gpio bash hil/run.sh
 
 test: deps lint build unit-test hil
 	@echo "make test: all checks passed"

@@ -87,13 +87,40 @@ fi
 say "building probes and binaries"
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/usbprobe" "$HIL/probe/usbprobe.c" $(pkg-config --cflags --libs libusb-1.0)
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/gpioprobe" "$HIL/probe/gpioprobe.c" $(pkg-config --cflags --libs libgpiod)
+GPIOD=${HIL_GPIOD:-1}
+G2LIB=""
+if [ "$GPIOD" = 2 ]; then
+    # libgpiod 2.x (Debian 13) without changing this machine: the trixie packages unpacked into a private prefix.
+    G2=${HIL_CACHE:-$HOME/.cache/labdoor-hil}/gpiod2
+    G2LIB="$G2/root/usr/lib/x86_64-linux-gnu"
+    if [ ! -f "$G2LIB/pkgconfig/libgpiod.pc" ]; then
+        say "fetching libgpiod 2.x from trixie"
+        rm -rf "$G2" && mkdir -p "$G2/lists/partial" "$G2/cache/archives/partial" "$G2/root"
+        sources=/etc/apt/sources.list.d/debian.sources
+        uri=$(awk '/^URIs:/ {print $2; exit}' "$sources" 2> /dev/null || true)
+        key=$(awk '/^Signed-By:/ {print $2; exit}' "$sources" 2> /dev/null || true)
+        echo "deb [signed-by=${key:-/usr/share/keyrings/debian-archive-keyring.gpg}] ${uri:-http://deb.debian.org/debian} trixie main" > "$G2/trixie.list"
+        apt_private=(-o "Dir::Etc::SourceList=$G2/trixie.list" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$G2/lists" -o "Dir::Cache=$G2/cache")
+        apt-get "${apt_private[@]}" update > /dev/null
+        (cd "$G2" && apt-get "${apt_private[@]}" download libgpiod-dev libgpiod3 > /dev/null 2>&1)
+        for deb in "$G2"/*.deb; do dpkg-deb -x "$deb" "$G2/root"; done
+        sed -i "s|^prefix=/usr\$|prefix=$G2/root/usr|" "$G2LIB/pkgconfig/libgpiod.pc"
+    fi
+fi
 if [ -z "${HIL_SKIP_SWIFT:-}" ]; then
-    # The same debug build `make test` made (a no-op then), linked dynamically: the VM gets the Swift runtime's
-    # shared libraries through the ldd closure. (--static-swift-stdlib fails to link Foundation with Swift 6.3.1
-    # here: undefined swift_udat_applyPattern / _stringshims_strncasecmp_clocale.)
-    (cd "$ROOT" && swift build --product labdoord > "$WORK/swift.log" 2>&1 && swift build --product labdoorctl >> "$WORK/swift.log" 2>&1) \
+    # The debug build (for libgpiod 1.6 the one `make test` already made), linked dynamically: the VM gets the
+    # Swift runtime's shared libraries through the ldd closure. (--static-swift-stdlib fails to link Foundation
+    # with Swift 6.3.1 here: undefined swift_udat_applyPattern / _stringshims_strncasecmp_clocale.)
+    scratch=.build
+    [ "$GPIOD" = 2 ] && scratch=.build-gpiod2
+    say "building labdoord and labdoorctl (libgpiod $GPIOD.x)"
+    (cd "$ROOT" && PKG_CONFIG_PATH="${G2LIB:+$G2LIB/pkgconfig}" swift build --scratch-path "$scratch" --product labdoord > "$WORK/swift.log" 2>&1 \
+        && PKG_CONFIG_PATH="${G2LIB:+$G2LIB/pkgconfig}" swift build --scratch-path "$scratch" --product labdoorctl >> "$WORK/swift.log" 2>&1) \
         || { tail -30 "$WORK/swift.log"; die "swift build"; }
-    SWIFT_BIN=$(cd "$ROOT" && swift build --show-bin-path)
+    SWIFT_BIN=$(cd "$ROOT" && swift build --scratch-path "$scratch" --show-bin-path)
+    api=$(LD_LIBRARY_PATH="$G2LIB" "$SWIFT_BIN/labdoord" --version)
+    say "$api"
+    case "$api" in *"(API $GPIOD)"*) ;; *) die "labdoord was built against the wrong libgpiod: $api" ;; esac
 fi
 
 # --- the initramfs ---------------------------------------------------------------------------------------------
@@ -104,8 +131,11 @@ for applet in $("$R/bin/busybox" --list); do [ -e "$R/bin/$applet" ] || ln -s bu
 # copy_with_libs FILE DEST: a program and the shared libraries ldd lists.
 copy_with_libs() {
     install -D -m 0755 "$1" "$R$2"
-    ldd "$1" | awk '/=> \// {print $3} /^\t\// {print $1}' | while read -r lib; do
-        [ -e "$R$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$R$lib"
+    LD_LIBRARY_PATH="$G2LIB" ldd "$1" | awk '/=> \// {print $3} /^\t\// {print $1}' | while read -r lib; do
+        dest=$lib
+        # Libraries from the private libgpiod 2.x prefix go where the VM's loader looks.
+        [ -n "$G2LIB" ] && case "$lib" in "$G2LIB"/*) dest=/lib/x86_64-linux-gnu/$(basename "$lib") ;; esac
+        [ -e "$R$dest" ] || install -D -m 0755 "$(readlink -f "$lib")" "$R$dest"
     done
 }
 copy_with_libs "$CACHE/udevadm" /bin/udevadm

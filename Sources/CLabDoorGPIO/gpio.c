@@ -15,7 +15,13 @@
 #define LABDOOR_GPIOD_API 2
 #endif
 
-const char *labdoor_gpio_library_version(void) { return gpiod_version_string(); }
+const char *labdoor_gpio_library_version(void) {
+#if LABDOOR_GPIOD_API == 1
+    return gpiod_version_string();
+#else
+    return gpiod_api_version();
+#endif
+}
 
 int labdoor_gpio_api_generation(void) { return LABDOOR_GPIOD_API; }
 
