@@ -60,6 +60,7 @@ install: deps
 	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/labdoorctl" $(DESTDIR)$(PREFIX)/bin/labdoorctl
 	install -D -m 0644 systemd/labdoord.service $(DESTDIR)/etc/systemd/system/labdoord.service
 	install -D -m 0644 systemd/labdoor.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/labdoor.conf
+	install -D -m 0644 udev/60-labdoor-gpio.rules $(DESTDIR)/etc/udev/rules.d/60-labdoor-gpio.rules
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/labdoor/README.md
 
 clean:

@@ -98,6 +98,13 @@ struct ConfigurationTests {
             ),
             ("[hours]\nwednesday = \"07:00-20:00\"\n", 2, "hours.wednesday", "expected an array of strings"),
             ("[hours]\nthursday = [7]\n", 2, "hours.thursday", "item 1 must be a string"),
+            ("[door]\nbackend = \"gpio\"\nchip = \"0\"\n", 3, "door.chip", "chip numbers change between kernels"),
+            ("[door]\nbackend = \"gpio\"\nchip = \"gpiochip0\"\n", 1, "door", "needs relay_line"),
+            ("[[reader]]\nname = \"entry\"\nbackend = \"fifo\"\n", 1, "reader[1]", "needs path"),
+            (
+                "[[reader]]\nname = \"entry\"\nbackend = \"usb\"\nusb = \"12:34\"\n", 4, "reader[1].usb",
+                "write vid:pid in hex"
+            ),
         ] as [(String, Int, String, String)])
     func badValues(text: String, line: Int, key: String, message: String) throws {
         let error = try #require(self.error(text))
