@@ -119,6 +119,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LabDoorHardwareTests",
+            dependencies: ["LabDoorHardware", "LabDoorCore", "LabDoorTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LabDoorStoreTests",
             dependencies: [
                 "LabDoorStore", "LabDoorCore", "LabDoorTestKit",

@@ -1,5 +1,6 @@
 import Foundation
 import LabDoorCore
+import LabDoorHardware
 import LabDoorStore
 import Logging
 import ServiceLifecycle
@@ -45,13 +46,23 @@ struct ReloadSignalService: Service {
     }
 }
 
-/// The badge readers: started on their own threads, feeding the decision loop.
+/// The badge readers: line readers on their own threads, USB readers on the libusb event thread, all feeding
+/// the decision loop.
 struct ReaderService: Service {
     let readers: [LineReader]
+    let usb: USBReaderHub?
     let continuation: AsyncStream<DaemonInput>.Continuation
     let logger: Logger
 
     func run() async throws {
+        if let usb {
+            do {
+                try usb.start()
+            } catch {
+                logger.critical("USB readers could not start", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { usb?.stop() }
         for reader in readers {
             do {
                 try reader.start { [continuation] input in continuation.yield(.reader(reader.name, input)) }

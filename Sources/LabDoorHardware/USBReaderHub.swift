@@ -1,0 +1,369 @@
+import CLibUSB
+import Foundation
+public import LabDoorCore
+
+/// A USB keyboard-wedge badge reader to drive: selected by vendor and product id, optionally pinned to a port
+/// path and a serial number.
+public struct USBReaderSpec: Hashable, Sendable {
+    /// The reader's name in events ("entry").
+    public var name: String
+    /// USB vendor id.
+    public var vendorID: UInt16
+    /// USB product id.
+    public var productID: UInt16
+    /// Only the device on this port path ("1-1.2").
+    public var port: String?
+    /// Only the device with this serial number.
+    public var serial: String?
+    /// Partial input is dropped after this pause between keys.
+    public var interkeyTimeout: Duration = .milliseconds(100)
+
+    /// A reader spec.
+    public init(name: String, vendorID: UInt16, productID: UInt16) {
+        self.name = name
+        self.vendorID = vendorID
+        self.productID = productID
+    }
+
+    var id: String { String(format: "%04x:%04x", vendorID, productID) }
+}
+
+/// Reads USB HID keyboard-wedge readers with libusb: hot-plug (arrivals and departures, also of readers present at
+/// start), kernel driver detach, asynchronous interrupt transfers, boot-keyboard decoding, and reopening with
+/// back-off when a device fails to open. Never throws after `start`: a reader problem is reported as a
+/// `ReaderInput` and retried; the daemon never dies because of a reader.
+///
+/// Threading: every libusb call happens on one event thread, except `libusb_interrupt_event_handler` in `stop`.
+public final class USBReaderHub: @unchecked Sendable {
+    private let specs: [USBReaderSpec]
+    private let deliver: @Sendable (String, ReaderInput) -> Void
+    private let lock = NSLock()
+    private var context: OpaquePointer?
+    private var callbacks: [libusb_hotplug_callback_handle] = []
+    private var arrivals: [OpaquePointer] = []
+    private var departures: [OpaquePointer] = []
+    private var retries: [(device: OpaquePointer, attempt: Int, at: ContinuousClock.Instant)] = []
+    private var connections: [Connection] = []
+    private var stopping = false
+    private let finished = DispatchSemaphore(value: 0)
+    private let origin = ContinuousClock.now
+
+    /// One opened reader.
+    final class Connection {
+        let spec: USBReaderSpec
+        let device: OpaquePointer
+        let handle: OpaquePointer
+        let interface: Int32
+        var transfer: UnsafeMutablePointer<libusb_transfer>?
+        var buffer: UnsafeMutablePointer<UInt8>
+        let bufferSize: Int32
+        var decoder: HIDKeyboardDecoder
+        var active = true
+        var ended: String?
+        unowned let hub: USBReaderHub
+
+        init(spec: USBReaderSpec, device: OpaquePointer, handle: OpaquePointer, interface: Int32, packetSize: Int32, hub: USBReaderHub) {
+            self.spec = spec
+            self.device = device
+            self.handle = handle
+            self.interface = interface
+            self.bufferSize = max(8, packetSize)
+            self.buffer = .allocate(capacity: Int(max(8, packetSize)))
+            self.decoder = HIDKeyboardDecoder(interkeyTimeout: spec.interkeyTimeout)
+            self.hub = hub
+        }
+
+        deinit { buffer.deallocate() }
+    }
+
+    /// A hub for `specs`; `deliver` receives every read, rejection and state change, on the event thread.
+    public init(specs: [USBReaderSpec], deliver: @escaping @Sendable (String, ReaderInput) -> Void) {
+        self.specs = specs
+        self.deliver = deliver
+    }
+
+    /// Initialises libusb, registers hot-plug callbacks (which also report readers already present) and starts
+    /// the event thread.
+    public func start() throws {
+        var ctx: OpaquePointer?
+        let rc = libusb_init(&ctx)
+        guard rc == 0, let ctx else { throw ReaderStartError(message: "libusb_init failed: \(Self.errorName(rc))") }
+        context = ctx
+        guard libusb_has_capability(UInt32(LIBUSB_CAP_HAS_HOTPLUG.rawValue)) != 0 else {
+            throw ReaderStartError(message: "this libusb has no hot-plug support")
+        }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        for (vid, pid) in Set(specs.map { "\($0.vendorID):\($0.productID)" }).compactMap({ key -> (Int32, Int32)? in
+            let parts = key.split(separator: ":").compactMap { Int32($0) }
+            return parts.count == 2 ? (parts[0], parts[1]) : nil
+        }) {
+            var handle: libusb_hotplug_callback_handle = 0
+            let events = Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT.rawValue)
+            let rc = libusb_hotplug_register_callback(
+                ctx, events, Int32(LIBUSB_HOTPLUG_ENUMERATE.rawValue), vid, pid, LIBUSB_HOTPLUG_MATCH_ANY, usbHotplugCallback, me,
+                &handle)
+            guard rc == 0 else { throw ReaderStartError(message: "cannot register for USB hot-plug: \(Self.errorName(rc))") }
+            callbacks.append(handle)
+        }
+        let thread = Thread { [self] in eventLoop() }
+        thread.name = "labdoord.usb"
+        thread.start()
+    }
+
+    /// Stops the event thread (cancelling transfers, releasing devices); returns when done or after 3 s.
+    public func stop() {
+        lock.withLock { stopping = true }
+        if let context { libusb_interrupt_event_handler(context) }
+        _ = finished.wait(timeout: .now() + .seconds(3))
+    }
+
+    // MARK: Hot-plug (called by libusb, on the event thread or during registration)
+
+    fileprivate func hotplug(_ device: OpaquePointer, arrived: Bool) {
+        libusb_ref_device(device)
+        lock.withLock {
+            if arrived { arrivals.append(device) } else { departures.append(device) }
+        }
+    }
+
+    // MARK: The event thread
+
+    private func eventLoop() {
+        guard let context else { return }
+        var stopRequested = false
+        while true {
+            var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+            libusb_handle_events_timeout_completed(context, &timeout, nil)
+            if lock.withLock({ stopping }) && !stopRequested {
+                stopRequested = true
+                for connection in connections where connection.active { _ = connection.transfer.map(libusb_cancel_transfer) }
+            }
+            processPending(now: ContinuousClock.now)
+            if stopRequested && connections.allSatisfy({ !$0.active }) { break }
+        }
+        for connection in connections { close(connection, reason: nil) }
+        for handle in callbacks { libusb_hotplug_deregister_callback(context, handle) }
+        for retry in retries { libusb_unref_device(retry.device) }
+        libusb_exit(context)
+        finished.signal()
+    }
+
+    private func time(_ instant: ContinuousClock.Instant) -> MonotonicInstant {
+        MonotonicInstant(sinceOrigin: instant - origin)
+    }
+
+    private func processPending(now: ContinuousClock.Instant) {
+        let (newArrivals, newDepartures) = lock.withLock { () -> ([OpaquePointer], [OpaquePointer]) in
+            defer {
+                arrivals.removeAll()
+                departures.removeAll()
+            }
+            return (arrivals, departures)
+        }
+        for device in newDepartures {
+            if let connection = connections.first(where: { $0.device == device && $0.active }) {
+                connection.ended = connection.ended ?? "unplugged"
+                _ = connection.transfer.map(libusb_cancel_transfer)
+            }
+            retries.removeAll { entry in
+                guard entry.device == device else { return false }
+                libusb_unref_device(entry.device)
+                return true
+            }
+            libusb_unref_device(device)
+        }
+        for device in newArrivals { attach(device, attempt: 0) }
+        let due = retries.filter { $0.at <= now }
+        retries.removeAll { $0.at <= now }
+        for retry in due {
+            attach(retry.device, attempt: retry.attempt)
+            libusb_unref_device(retry.device)
+        }
+        for connection in connections where !connection.active && connection.transfer != nil {
+            close(connection, reason: connection.ended ?? "stopped")
+        }
+        connections.removeAll { $0.transfer == nil && !$0.active }
+        for connection in connections where connection.active {
+            if let dropped = connection.decoder.flush(at: time(now)) { deliver(connection.spec.name, dropped) }
+        }
+    }
+
+    /// The port path of a device, e.g. "1-1.2".
+    static func portPath(_ device: OpaquePointer) -> String {
+        var ports = [UInt8](repeating: 0, count: 8)
+        let count = libusb_get_port_numbers(device, &ports, Int32(ports.count))
+        let bus = libusb_get_bus_number(device)
+        guard count > 0 else { return "\(bus)" }
+        return "\(bus)-" + ports.prefix(Int(count)).map(String.init).joined(separator: ".")
+    }
+
+    private func attach(_ device: OpaquePointer, attempt: Int) {
+        var descriptor = libusb_device_descriptor()
+        guard libusb_get_device_descriptor(device, &descriptor) == 0 else { return }
+        let candidates = specs.filter { $0.vendorID == descriptor.idVendor && $0.productID == descriptor.idProduct }
+        guard let first = candidates.first else { return }
+        let port = Self.portPath(device)
+        let id = String(format: "%04x:%04x", descriptor.idVendor, descriptor.idProduct)
+        guard let spec = candidates.first(where: { $0.port == nil || $0.port == port }) else {
+            deliver(first.name, .deviceRejected("device \(id) on port \(port) is not the configured port \(first.port ?? "")"))
+            return
+        }
+        if connections.contains(where: { $0.spec.name == spec.name && $0.active }) {
+            deliver(spec.name, .deviceRejected("a second device \(id) on port \(port) is ignored: reader \(spec.name) is already attached"))
+            return
+        }
+        var handle: OpaquePointer?
+        let rc = libusb_open(device, &handle)
+        guard rc == 0, let handle else {
+            scheduleRetry(device, attempt: attempt, spec: spec, why: rc == LIBUSB_ERROR_ACCESS.rawValue
+                ? "permission denied opening \(id) on port \(port): check the udev rule for the labdoor group"
+                : "cannot open \(id) on port \(port): \(Self.errorName(rc))")
+            return
+        }
+        if let serial = spec.serial {
+            var text = [UInt8](repeating: 0, count: 128)
+            let n = libusb_get_string_descriptor_ascii(handle, descriptor.iSerialNumber, &text, Int32(text.count))
+            let actual = n > 0 ? String(decoding: text.prefix(Int(n)), as: UTF8.self) : ""
+            guard actual == serial else {
+                libusb_close(handle)
+                deliver(spec.name, .deviceRejected("device \(id) on port \(port) has serial \"\(actual)\", not \"\(serial)\""))
+                return
+            }
+        }
+        guard let (interface, endpoint, packetSize) = Self.keyboardEndpoint(device) else {
+            libusb_close(handle)
+            deliver(spec.name, .deviceRejected("device \(id) on port \(port) has no HID keyboard interface with an interrupt IN endpoint"))
+            return
+        }
+        if libusb_kernel_driver_active(handle, interface) == 1 {
+            // Detached for good: the console must never receive badge digits (the modprobe quirk keeps usbhid
+            // away at boot; this covers a kernel that bound it anyway).
+            _ = libusb_detach_kernel_driver(handle, interface)
+        }
+        let claim = libusb_claim_interface(handle, interface)
+        guard claim == 0 else {
+            libusb_close(handle)
+            scheduleRetry(device, attempt: attempt, spec: spec, why: "cannot claim \(id) on port \(port): \(Self.errorName(claim))")
+            return
+        }
+        // SET_PROTOCOL(boot): boot-keyboard reports whatever the reader defaulted to. Best effort.
+        _ = libusb_control_transfer(handle, 0x21, 0x0B, 0, UInt16(interface), nil, 0, 500)
+        libusb_ref_device(device)
+        let connection = Connection(spec: spec, device: device, handle: handle, interface: interface, packetSize: packetSize, hub: self)
+        guard let transfer = libusb_alloc_transfer(0) else {
+            libusb_release_interface(handle, interface)
+            libusb_close(handle)
+            libusb_unref_device(device)
+            return
+        }
+        connection.transfer = transfer
+        transfer.pointee.dev_handle = handle
+        transfer.pointee.endpoint = endpoint
+        transfer.pointee.type = UInt8(LIBUSB_TRANSFER_TYPE_INTERRUPT.rawValue)
+        transfer.pointee.timeout = 0
+        transfer.pointee.buffer = connection.buffer
+        transfer.pointee.length = connection.bufferSize
+        transfer.pointee.callback = usbTransferCallback
+        transfer.pointee.user_data = Unmanaged.passUnretained(connection).toOpaque()
+        let submitted = libusb_submit_transfer(transfer)
+        guard submitted == 0 else {
+            libusb_free_transfer(transfer)
+            connection.transfer = nil
+            libusb_release_interface(handle, interface)
+            libusb_close(handle)
+            libusb_unref_device(device)
+            scheduleRetry(device, attempt: attempt, spec: spec, why: "cannot read \(id): \(Self.errorName(submitted))")
+            return
+        }
+        connections.append(connection)
+        deliver(spec.name, .attached("\(id) on port \(port)" + (spec.serial.map { " serial \($0)" } ?? "")))
+    }
+
+    private func scheduleRetry(_ device: OpaquePointer, attempt: Int, spec: USBReaderSpec, why: String) {
+        let delay = min(30, 1 << min(attempt, 5))
+        deliver(spec.name, .detached("\(why); retrying in \(delay) s"))
+        libusb_ref_device(device)
+        retries.append((device, attempt + 1, ContinuousClock.now + .seconds(delay)))
+    }
+
+    private func close(_ connection: Connection, reason: String?) {
+        if let transfer = connection.transfer {
+            libusb_free_transfer(transfer)
+            connection.transfer = nil
+        }
+        libusb_release_interface(connection.handle, connection.interface)
+        libusb_close(connection.handle)
+        libusb_unref_device(connection.device)
+        connection.active = false
+        if let reason { deliver(connection.spec.name, .detached(reason)) }
+    }
+
+    fileprivate func completed(_ connection: Connection, _ transfer: UnsafeMutablePointer<libusb_transfer>) {
+        let status = transfer.pointee.status
+        if status == LIBUSB_TRANSFER_COMPLETED {
+            let report = Array(UnsafeBufferPointer(start: transfer.pointee.buffer, count: Int(transfer.pointee.actual_length)))
+            for output in connection.decoder.feed(report, at: time(.now)) { deliver(connection.spec.name, output) }
+            if !lock.withLock({ stopping }), libusb_submit_transfer(transfer) == 0 { return }
+        } else if status == LIBUSB_TRANSFER_TIMED_OUT, !lock.withLock({ stopping }), libusb_submit_transfer(transfer) == 0 {
+            return
+        }
+        connection.active = false
+        if connection.ended == nil {
+            connection.ended =
+                switch status {
+                case LIBUSB_TRANSFER_NO_DEVICE: "unplugged"
+                case LIBUSB_TRANSFER_CANCELLED: lock.withLock({ stopping }) ? "stopped" : "cancelled"
+                default: "transfer failed (status \(status.rawValue))"
+                }
+        }
+    }
+
+    /// The first HID interface that is a boot keyboard (or any HID interface) with an interrupt IN endpoint.
+    static func keyboardEndpoint(_ device: OpaquePointer) -> (Int32, UInt8, Int32)? {
+        var config: UnsafeMutablePointer<libusb_config_descriptor>?
+        guard libusb_get_active_config_descriptor(device, &config) == 0, let config else { return nil }
+        defer { libusb_free_config_descriptor(config) }
+        var fallback: (Int32, UInt8, Int32)?
+        for i in 0..<Int(config.pointee.bNumInterfaces) {
+            let interface = config.pointee.interface[i]
+            guard interface.num_altsetting > 0 else { continue }
+            let alt = interface.altsetting[0]
+            guard alt.bInterfaceClass == 3 else { continue }
+            for e in 0..<Int(alt.bNumEndpoints) {
+                let endpoint = alt.endpoint[e]
+                guard endpoint.bmAttributes & 0x03 == 0x03, endpoint.bEndpointAddress & 0x80 != 0 else { continue }
+                let found = (Int32(alt.bInterfaceNumber), endpoint.bEndpointAddress, Int32(endpoint.wMaxPacketSize))
+                if alt.bInterfaceSubClass == 1 && alt.bInterfaceProtocol == 1 { return found }
+                fallback = fallback ?? found
+            }
+        }
+        return fallback
+    }
+
+    static func errorName(_ code: Int32) -> String {
+        libusb_error_name(code).map { String(cString: $0) } ?? "error \(code)"
+    }
+}
+
+/// A reader backend could not start.
+public struct ReaderStartError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public let message: String
+    /// The message.
+    public var description: String { message }
+}
+
+private func usbHotplugCallback(
+    _ context: OpaquePointer?, _ device: OpaquePointer?, _ event: libusb_hotplug_event, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let device, let userData else { return 0 }
+    let hub = Unmanaged<USBReaderHub>.fromOpaque(userData).takeUnretainedValue()
+    hub.hotplug(device, arrived: event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED)
+    return 0
+}
+
+private func usbTransferCallback(_ transfer: UnsafeMutablePointer<libusb_transfer>?) {
+    guard let transfer, let userData = transfer.pointee.user_data else { return }
+    let connection = Unmanaged<USBReaderHub.Connection>.fromOpaque(userData).takeUnretainedValue()
+    connection.hub.completed(connection, transfer)
+}
