@@ -61,6 +61,11 @@ install: deps
 	install -D -m 0644 systemd/labdoord.service $(DESTDIR)/etc/systemd/system/labdoord.service
 	install -D -m 0644 systemd/labdoor.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/labdoor.conf
 	install -D -m 0644 udev/60-labdoor-gpio.rules $(DESTDIR)/etc/udev/rules.d/60-labdoor-gpio.rules
+	@if [ -f $(DESTDIR)/etc/labdoor/labdoor.toml ]; then \
+	    $(DESTDIR)$(PREFIX)/bin/labdoord --config $(DESTDIR)/etc/labdoor/labdoor.toml --modprobe-conf > $(DESTDIR)/etc/modprobe.d/labdoor-readers.conf; \
+	    $(DESTDIR)$(PREFIX)/bin/labdoord --config $(DESTDIR)/etc/labdoor/labdoor.toml --udev-rules > $(DESTDIR)/etc/udev/rules.d/60-labdoor-readers.rules; \
+	    echo "installed modprobe.d and udev rules for the configured USB readers (rerun make install after changing them)"; \
+	else echo "no /etc/labdoor/labdoor.toml yet: write it, then rerun make install for the USB reader files"; fi
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/labdoor/README.md
 
 clean:

@@ -4,7 +4,12 @@
 GADGET=/sys/kernel/config/usb_gadget/labdoor
 SIM=/sys/kernel/config/gpio-sim/labdoor
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+    echo "FAIL: $*" >&2
+    if [ -s /tmp/daemon.err ]; then echo "--- labdoord stderr (last 15 lines):" >&2; tail -15 /tmp/daemon.err >&2; fi
+    if [ -s /tmp/daemon.out ]; then echo "--- labdoord stdout (last 10 lines):" >&2; tail -10 /tmp/daemon.out >&2; fi
+    exit 1
+}
 note() { echo "-- $*"; }
 
 # wait_for DESCRIPTION TIMEOUT_S COMMAND...: poll every 0.1 s until COMMAND succeeds.
@@ -76,21 +81,23 @@ keycode() {
     esac
 }
 
-# type_badge TEXT [DELAY_US]: press and release each character, then Enter, like a wedge reader (default 8 ms
-# between reports).
+# type_badge TEXT...: for each TEXT, press and release each character, then Enter, like a wedge reader. One
+# shell writes every report; each write blocks until the host polls, which paces the keys like a real reader.
 type_badge() {
-    text=$1; delay=${2:-8000}
-    i=0
-    while [ $i -lt ${#text} ]; do
-        c=$(echo "$text" | cut -c$((i + 1)))
-        mod=0
-        case "$c" in [A-F]) mod=2 ;; esac
-        hid_report $mod "$(keycode "$c")"; usleep "$delay"
-        hid_report 0 0; usleep "$delay"
-        i=$((i + 1))
+    script=""
+    for text in "$@"; do
+        i=0
+        while [ $i -lt ${#text} ]; do
+            c=$(echo "$text" | cut -c$((i + 1)))
+            mod=0
+            case "$c" in [A-F]) mod=2 ;; esac
+            script="$script printf '\\$(printf %03o $mod)\\000\\$(printf %03o "$(keycode "$c")")\\000\\000\\000\\000\\000' >&3;"
+            script="$script printf '\\000\\000\\000\\000\\000\\000\\000\\000' >&3;"
+            i=$((i + 1))
+        done
+        script="$script printf '\\000\\000\\050\\000\\000\\000\\000\\000' >&3; printf '\\000\\000\\000\\000\\000\\000\\000\\000' >&3;"
     done
-    hid_report 0 "$(keycode enter)"; usleep "$delay"
-    hid_report 0 0
+    timeout 120 sh -c "exec 3> /dev/hidg0; $script" || fail "typing timed out (is the reader being read?)"
 }
 
 # gpiosim_create LABEL NUM_LINES [NAME0 NAME1 ...]: a live gpio-sim chip; prints its gpiochip device name.
@@ -167,3 +174,12 @@ has_event() { labdoorctl events --db "$LABDOOR_DB" --format csv | cut -d, -f3 | 
 
 # line_is OFFSET VALUE: for wait_for.
 line_is() { [ "$(gpiosim_value "$1")" = "$2" ]; }
+
+# event_count KIND: how many events of KIND the log holds.
+event_count() { labdoorctl events --db "$LABDOOR_DB" --format csv | cut -d, -f3 | grep -cx "$1" || true; }
+
+# events_at_least KIND N: for wait_for.
+events_at_least() { [ "$(event_count "$1")" -ge "$2" ]; }
+
+# reader_state NAME: attached / detached / … as labdoorctl status shows it.
+reader_attached() { labdoorctl status | grep -q "Reader:  $1 (usb): attached"; }

@@ -126,14 +126,17 @@ public enum DaemonRunner {
             case .stdin: readers.append(LineReader(name: reader.name, source: .standardInput))
             case .fifo: readers.append(LineReader(name: reader.name, source: .fifo(reader.path ?? "")))
             case .usb:
-                var spec = USBReaderSpec(name: reader.name, vendorID: reader.vendorID ?? 0, productID: reader.productID ?? 0)
+                var spec = USBReaderSpec(
+                    name: reader.name, vendorID: reader.vendorID ?? 0, productID: reader.productID ?? 0)
                 spec.port = reader.port
                 spec.serial = reader.serial
                 spec.interkeyTimeout = .milliseconds(reader.interkeyTimeoutMilliseconds)
                 usbSpecs.append(spec)
             }
         }
-        let usb = usbSpecs.isEmpty ? nil : USBReaderHub(specs: usbSpecs) { name, input in continuation.yield(.reader(name, input)) }
+        let usb =
+            usbSpecs.isEmpty
+            ? nil : USBReaderHub(specs: usbSpecs) { name, input in continuation.yield(.reader(name, input)) }
         for line in banner { print(line) }
         fflush(nil)
 
@@ -142,7 +145,8 @@ public enum DaemonRunner {
                 services: [
                     .init(service: DecisionLoopService(daemon: daemon, inputs: inputs, continuation: continuation)),
                     .init(service: TickService(continuation: continuation)),
-                    .init(service: ReaderService(readers: readers, usb: usb, continuation: continuation, logger: logger)),
+                    .init(
+                        service: ReaderService(readers: readers, usb: usb, continuation: continuation, logger: logger)),
                     .init(service: ControlService(server: server, store: store, continuation: continuation)),
                     .init(service: ReloadSignalService(continuation: continuation)),
                 ],

@@ -35,7 +35,10 @@ public struct HIDKeyboardDecoder: Sendable {
 
     /// Feeds one report received at `time`; returns the completed or rejected reads it produces.
     public mutating func feed(_ report: [UInt8], at time: MonotonicInstant) -> [ReaderInput] {
-        guard report.count >= 3 else { return [.rejected("a report of \(report.count) bytes is not a boot-keyboard report")] }
+        if report.isEmpty { return [] }  // a zero-length packet: no report
+        guard report.count >= 3 else {
+            return [.rejected("a report of \(report.count) bytes is not a boot-keyboard report")]
+        }
         let codes = Set(report.dropFirst(2).prefix(6).filter { $0 != 0 })
         // ErrorRollOver (1), POSTFail (2), ErrorUndefined (3): the keyboard's "too many keys" phantom state.
         if codes.contains(where: { $0 <= 3 }) { return [] }
@@ -72,7 +75,9 @@ public struct HIDKeyboardDecoder: Sendable {
         let count = buffer.count
         reset()
         guard count > 0 || invalid != nil else { return nil }
-        return .rejected("partial input of \(count) characters dropped after a pause of more than \(Self.milliseconds(interkeyTimeout)) ms (typed, not read?)")
+        return .rejected(
+            "partial input of \(count) characters dropped after a pause of more than \(Self.milliseconds(interkeyTimeout)) ms (typed, not read?)"
+        )
     }
 
     private mutating func finish(at time: MonotonicInstant) -> ReaderInput {
@@ -80,7 +85,8 @@ public struct HIDKeyboardDecoder: Sendable {
         if let invalid { return .rejected(invalid) }
         guard !buffer.isEmpty else { return .rejected("a terminator without a number") }
         if let first = firstKeyAt, keys > 4, (time - first) / keys < minimumKeyInterval {
-            return .rejected("\(keys) keys in \(Self.milliseconds(time - first)) ms: faster than any reader (injected?)")
+            return .rejected(
+                "\(keys) keys in \(Self.milliseconds(time - first)) ms: faster than any reader (injected?)")
         }
         return .read(String(buffer))
     }

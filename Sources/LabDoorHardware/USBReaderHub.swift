@@ -62,7 +62,10 @@ public final class USBReaderHub: @unchecked Sendable {
         var ended: String?
         unowned let hub: USBReaderHub
 
-        init(spec: USBReaderSpec, device: OpaquePointer, handle: OpaquePointer, interface: Int32, packetSize: Int32, hub: USBReaderHub) {
+        init(
+            spec: USBReaderSpec, device: OpaquePointer, handle: OpaquePointer, interface: Int32, packetSize: Int32,
+            hub: USBReaderHub
+        ) {
             self.spec = spec
             self.device = device
             self.handle = handle
@@ -100,9 +103,12 @@ public final class USBReaderHub: @unchecked Sendable {
             var handle: libusb_hotplug_callback_handle = 0
             let events = Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT.rawValue)
             let rc = libusb_hotplug_register_callback(
-                ctx, events, Int32(LIBUSB_HOTPLUG_ENUMERATE.rawValue), vid, pid, LIBUSB_HOTPLUG_MATCH_ANY, usbHotplugCallback, me,
+                ctx, events, Int32(LIBUSB_HOTPLUG_ENUMERATE.rawValue), vid, pid, LIBUSB_HOTPLUG_MATCH_ANY,
+                usbHotplugCallback, me,
                 &handle)
-            guard rc == 0 else { throw ReaderStartError(message: "cannot register for USB hot-plug: \(Self.errorName(rc))") }
+            guard rc == 0 else {
+                throw ReaderStartError(message: "cannot register for USB hot-plug: \(Self.errorName(rc))")
+            }
             callbacks.append(handle)
         }
         let thread = Thread { [self] in eventLoop() }
@@ -136,7 +142,9 @@ public final class USBReaderHub: @unchecked Sendable {
             libusb_handle_events_timeout_completed(context, &timeout, nil)
             if lock.withLock({ stopping }) && !stopRequested {
                 stopRequested = true
-                for connection in connections where connection.active { _ = connection.transfer.map(libusb_cancel_transfer) }
+                for connection in connections where connection.active {
+                    _ = connection.transfer.map(libusb_cancel_transfer)
+                }
             }
             processPending(now: ContinuousClock.now)
             if stopRequested && connections.allSatisfy({ !$0.active }) { break }
@@ -205,19 +213,26 @@ public final class USBReaderHub: @unchecked Sendable {
         let port = Self.portPath(device)
         let id = String(format: "%04x:%04x", descriptor.idVendor, descriptor.idProduct)
         guard let spec = candidates.first(where: { $0.port == nil || $0.port == port }) else {
-            deliver(first.name, .deviceRejected("device \(id) on port \(port) is not the configured port \(first.port ?? "")"))
+            deliver(
+                first.name,
+                .deviceRejected("device \(id) on port \(port) is not the configured port \(first.port ?? "")"))
             return
         }
         if connections.contains(where: { $0.spec.name == spec.name && $0.active }) {
-            deliver(spec.name, .deviceRejected("a second device \(id) on port \(port) is ignored: reader \(spec.name) is already attached"))
+            deliver(
+                spec.name,
+                .deviceRejected(
+                    "a second device \(id) on port \(port) is ignored: reader \(spec.name) is already attached"))
             return
         }
         var handle: OpaquePointer?
         let rc = libusb_open(device, &handle)
         guard rc == 0, let handle else {
-            scheduleRetry(device, attempt: attempt, spec: spec, why: rc == LIBUSB_ERROR_ACCESS.rawValue
-                ? "permission denied opening \(id) on port \(port): check the udev rule for the labdoor group"
-                : "cannot open \(id) on port \(port): \(Self.errorName(rc))")
+            scheduleRetry(
+                device, attempt: attempt, spec: spec,
+                why: rc == LIBUSB_ERROR_ACCESS.rawValue
+                    ? "permission denied opening \(id) on port \(port): check the udev rule for the labdoor group"
+                    : "cannot open \(id) on port \(port): \(Self.errorName(rc))")
             return
         }
         if let serial = spec.serial {
@@ -226,13 +241,18 @@ public final class USBReaderHub: @unchecked Sendable {
             let actual = n > 0 ? String(decoding: text.prefix(Int(n)), as: UTF8.self) : ""
             guard actual == serial else {
                 libusb_close(handle)
-                deliver(spec.name, .deviceRejected("device \(id) on port \(port) has serial \"\(actual)\", not \"\(serial)\""))
+                deliver(
+                    spec.name,
+                    .deviceRejected("device \(id) on port \(port) has serial \"\(actual)\", not \"\(serial)\""))
                 return
             }
         }
         guard let (interface, endpoint, packetSize) = Self.keyboardEndpoint(device) else {
             libusb_close(handle)
-            deliver(spec.name, .deviceRejected("device \(id) on port \(port) has no HID keyboard interface with an interrupt IN endpoint"))
+            deliver(
+                spec.name,
+                .deviceRejected(
+                    "device \(id) on port \(port) has no HID keyboard interface with an interrupt IN endpoint"))
             return
         }
         if libusb_kernel_driver_active(handle, interface) == 1 {
@@ -243,13 +263,16 @@ public final class USBReaderHub: @unchecked Sendable {
         let claim = libusb_claim_interface(handle, interface)
         guard claim == 0 else {
             libusb_close(handle)
-            scheduleRetry(device, attempt: attempt, spec: spec, why: "cannot claim \(id) on port \(port): \(Self.errorName(claim))")
+            scheduleRetry(
+                device, attempt: attempt, spec: spec,
+                why: "cannot claim \(id) on port \(port): \(Self.errorName(claim))")
             return
         }
         // SET_PROTOCOL(boot): boot-keyboard reports whatever the reader defaulted to. Best effort.
         _ = libusb_control_transfer(handle, 0x21, 0x0B, 0, UInt16(interface), nil, 0, 500)
         libusb_ref_device(device)
-        let connection = Connection(spec: spec, device: device, handle: handle, interface: interface, packetSize: packetSize, hub: self)
+        let connection = Connection(
+            spec: spec, device: device, handle: handle, interface: interface, packetSize: packetSize, hub: self)
         guard let transfer = libusb_alloc_transfer(0) else {
             libusb_release_interface(handle, interface)
             libusb_close(handle)
@@ -301,10 +324,13 @@ public final class USBReaderHub: @unchecked Sendable {
     fileprivate func completed(_ connection: Connection, _ transfer: UnsafeMutablePointer<libusb_transfer>) {
         let status = transfer.pointee.status
         if status == LIBUSB_TRANSFER_COMPLETED {
-            let report = Array(UnsafeBufferPointer(start: transfer.pointee.buffer, count: Int(transfer.pointee.actual_length)))
+            let report = Array(
+                UnsafeBufferPointer(start: transfer.pointee.buffer, count: Int(transfer.pointee.actual_length)))
             for output in connection.decoder.feed(report, at: time(.now)) { deliver(connection.spec.name, output) }
             if !lock.withLock({ stopping }), libusb_submit_transfer(transfer) == 0 { return }
-        } else if status == LIBUSB_TRANSFER_TIMED_OUT, !lock.withLock({ stopping }), libusb_submit_transfer(transfer) == 0 {
+        } else if status == LIBUSB_TRANSFER_TIMED_OUT, !lock.withLock({ stopping }),
+            libusb_submit_transfer(transfer) == 0
+        {
             return
         }
         connection.active = false
@@ -354,7 +380,8 @@ public struct ReaderStartError: Error, CustomStringConvertible {
 }
 
 private func usbHotplugCallback(
-    _ context: OpaquePointer?, _ device: OpaquePointer?, _ event: libusb_hotplug_event, _ userData: UnsafeMutableRawPointer?
+    _ context: OpaquePointer?, _ device: OpaquePointer?, _ event: libusb_hotplug_event,
+    _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
     guard let device, let userData else { return 0 }
     let hub = Unmanaged<USBReaderHub>.fromOpaque(userData).takeUnretainedValue()

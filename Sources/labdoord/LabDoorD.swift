@@ -35,6 +35,16 @@ struct LabDoorD: AsyncParsableCommand {
     @Flag(help: "Print the versions of LabDoor's hardware libraries and exit.")
     var version = false
 
+    @Flag(
+        name: .customLong("modprobe-conf"),
+        help: "Print the modprobe.d file that keeps usbhid off the configured USB readers.")
+    var modprobeConf = false
+
+    @Flag(
+        name: .customLong("udev-rules"),
+        help: "Print the udev rules that give the labdoor group the configured USB readers.")
+    var udevRules = false
+
     func run() async throws {
         if version {
             print("labdoord: libusb \(LibraryVersions.libusb), libgpiod \(LibraryVersions.libgpiod)")
@@ -46,6 +56,11 @@ struct LabDoorD: AsyncParsableCommand {
             print(
                 "\(path): OK — site \"\(loaded.siteName)\", time zone \(loaded.zone.identifier), holidays \(loaded.holidays.rawValue), profiles \(loaded.profiles.keys.sorted().joined(separator: ", ")), door \(loaded.door.backend.rawValue), readers: \(readers.isEmpty ? "none" : readers)"
             )
+            return
+        }
+        if modprobeConf || udevRules {
+            let loaded = try config.map(load) ?? LabDoorConfiguration.load(explicitPath: nil)
+            print(modprobeConf ? SystemFiles.modprobe(loaded) : SystemFiles.udevRules(loaded), terminator: "")
             return
         }
         LoggingSystem.bootstrap { label in

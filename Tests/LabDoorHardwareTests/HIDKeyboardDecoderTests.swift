@@ -23,7 +23,9 @@ struct HIDKeyboardDecoderTests {
     }
 
     /// A wedge reader typing `text`: press, release, `interval` ms apart, then the terminator.
-    static func typed(_ text: String, terminator: UInt8 = enter, shiftLetters: Bool = false, keypad: Bool = false)
+    static func typed(
+        _ text: String, terminator: UInt8 = enter, shiftLetters: Bool = false, keypad: Bool = false
+    )
         -> [[UInt8]]
     {
         var reports: [[UInt8]] = []
@@ -118,7 +120,8 @@ struct HIDKeyboardDecoderTests {
         for _ in 0..<50_000 {
             let length = Int.random(in: 0...10, using: &rng)
             let report = (0..<length).map { _ in
-                Bool.random(using: &rng) ? UInt8.random(in: 0...0x30, using: &rng) : UInt8.random(in: 0...255, using: &rng)
+                Bool.random(using: &rng)
+                    ? UInt8.random(in: 0...0x30, using: &rng) : UInt8.random(in: 0...255, using: &rng)
             }
             time += Int64.random(in: 0...20_000, using: &rng)
             for output in decoder.feed(report, at: MonotonicInstant(sinceOrigin: .microseconds(time))) {
