@@ -9,13 +9,10 @@ struct HIDKeyboardDecoderTests {
     static let one: UInt8 = 0x1E, zero: UInt8 = 0x27, enter: UInt8 = 0x28, tab: UInt8 = 0x2B, kpEnter: UInt8 = 0x58
 
     static func code(_ c: Character) -> UInt8 {
-        switch c {
-        case "1"..."9": 0x1E + UInt8(String(c))! - 1
-        case "0": 0x27
-        case "a"..."f": 0x04 + (c.asciiValue! - 97)
-        case "A"..."F": 0x04 + (c.asciiValue! - 65)
-        default: 0x2C  // space: not a badge character
-        }
+        if let digit = c.wholeNumberValue { return digit == 0 ? 0x27 : 0x1E + UInt8(digit) - 1 }
+        if let v = c.asciiValue, (97...102).contains(v) { return 0x04 + v - 97 }
+        if let v = c.asciiValue, (65...70).contains(v) { return 0x04 + v - 65 }
+        return 0x2C  // space: not a badge character
     }
 
     static func report(_ modifier: UInt8 = 0, _ keys: UInt8...) -> [UInt8] {
@@ -31,7 +28,7 @@ struct HIDKeyboardDecoderTests {
         var reports: [[UInt8]] = []
         for c in text {
             var key = code(c)
-            if keypad, c.isNumber { key = c == "0" ? 0x62 : 0x59 + UInt8(String(c))! - 1 }
+            if keypad, let digit = c.wholeNumberValue { key = digit == 0 ? 0x62 : 0x59 + UInt8(digit) - 1 }
             reports.append(report(shiftLetters && c.isLetter ? 0x02 : 0, key))
             reports.append(report())
         }
