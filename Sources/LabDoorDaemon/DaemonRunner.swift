@@ -117,8 +117,6 @@ public enum DaemonRunner {
         let daemon = DoorDaemon(
             config: config, configPath: options.configPath, store: store, door: door, clock: clock, logger: logger,
             notifier: notifier)
-        await daemon.start(uncleanPrevious: unclean)
-
         var readers: [LineReader] = []
         var usbSpecs: [USBReaderSpec] = []
         for reader in config.readers {
@@ -137,6 +135,12 @@ public enum DaemonRunner {
         let usb =
             usbSpecs.isEmpty
             ? nil : USBReaderHub(specs: usbSpecs) { name, input in continuation.yield(.reader(name, input)) }
+        var feedback: (@Sendable (String, Bool) -> Void)?
+        if let usb {
+            feedback = { name, granted in usb.feedback(reader: name, granted: granted) }
+        }
+        await daemon.start(uncleanPrevious: unclean, readerFeedback: feedback)
+
         for line in banner { print(line) }
         fflush(nil)
 

@@ -26,6 +26,8 @@ actor DoorDaemon {
     private var lastMetrics: MonotonicInstant?
     private var decisionCounts: [ReasonCode: Int] = [:]
     private var overridesCache: [CalendarOverride] = []
+    /// Shows a decision on the reader that read the badge (USB readers' LEDs), if it can.
+    var readerFeedback: (@Sendable (String, Bool) -> Void)?
 
     init(
         config: LabDoorConfiguration, configPath: String?, store: LabDoorStore, door: any DoorActuator,
@@ -55,7 +57,8 @@ actor DoorDaemon {
     // MARK: Lifecycle
 
     /// Logs the start (and an unclean previous stop), and restores the stored door mode.
-    func start(uncleanPrevious: Bool) {
+    func start(uncleanPrevious: Bool, readerFeedback: (@Sendable (String, Bool) -> Void)?) {
+        self.readerFeedback = readerFeedback
         let (now, mono, trusted) = readClock()
         var events: [EventRecord] = []
         if uncleanPrevious {
@@ -201,6 +204,7 @@ actor DoorDaemon {
                 trusted: trusted)
         }
         door.signal(decision)
+        readerFeedback?(reader, decision.isGranted)
         logger.info(
             "badge decision",
             metadata: [

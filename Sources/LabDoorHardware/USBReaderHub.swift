@@ -45,6 +45,7 @@ public final class USBReaderHub: @unchecked Sendable {
     private var retries: [(device: OpaquePointer, attempt: Int, at: ContinuousClock.Instant)] = []
     private var connections: [Connection] = []
     private var stopping = false
+    private var feedbackQueue: [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] = []
     private let finished = DispatchSemaphore(value: 0)
     private let origin = ContinuousClock.now
 
@@ -54,6 +55,7 @@ public final class USBReaderHub: @unchecked Sendable {
         let device: OpaquePointer
         let handle: OpaquePointer
         let interface: Int32
+        var outEndpoint: UInt8?
         var transfer: UnsafeMutablePointer<libusb_transfer>?
         var buffer: UnsafeMutablePointer<UInt8>
         let bufferSize: Int32
@@ -114,6 +116,17 @@ public final class USBReaderHub: @unchecked Sendable {
         let thread = Thread { [self] in eventLoop() }
         thread.name = "labdoord.usb"
         thread.start()
+    }
+
+    /// Shows a decision on the reader: its keyboard LEDs (HID output report) — Num Lock for a grant, Caps Lock
+    /// for a denial — cleared after a second. Readers that wire these LEDs to their own light or beeper show the
+    /// result. Queued here, sent by the event thread; best effort.
+    public func feedback(reader: String, granted: Bool) {
+        let now = ContinuousClock.now
+        lock.withLock {
+            feedbackQueue.append((reader, granted ? 0x01 : 0x02, now))
+            feedbackQueue.append((reader, 0x00, now + .seconds(1)))
+        }
     }
 
     /// Stops the event thread (cancelling transfers, releasing devices); returns when done or after 3 s.
@@ -193,6 +206,20 @@ public final class USBReaderHub: @unchecked Sendable {
         connections.removeAll { $0.transfer == nil && !$0.active }
         for connection in connections where connection.active {
             if let dropped = connection.decoder.flush(at: time(now)) { deliver(connection.spec.name, dropped) }
+        }
+        let dueFeedback = lock.withLock { () -> [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] in
+            let due = feedbackQueue.filter { $0.at <= now }
+            feedbackQueue.removeAll { $0.at <= now }
+            return due
+        }
+        for item in dueFeedback {
+            guard let connection = connections.first(where: { $0.spec.name == item.reader && $0.active }) else {
+                continue
+            }
+            var leds = item.leds
+            // SET_REPORT (class, interface), output report 0: the boot keyboard's LED byte.
+            _ = libusb_control_transfer(
+                connection.handle, 0x21, 0x09, 0x0200, UInt16(connection.interface), &leds, 1, 200)
         }
     }
 
@@ -364,6 +391,27 @@ public final class USBReaderHub: @unchecked Sendable {
             }
         }
         return fallback
+    }
+
+    /// The interrupt OUT endpoint of `interface`, if it has one.
+    static func outEndpoint(_ device: OpaquePointer, interface number: Int32) -> UInt8? {
+        var config: UnsafeMutablePointer<libusb_config_descriptor>?
+        guard libusb_get_active_config_descriptor(device, &config) == 0, let config else { return nil }
+        defer { libusb_free_config_descriptor(config) }
+        for i in 0..<Int(config.pointee.bNumInterfaces) {
+            let interface = config.pointee.interface[i]
+            guard interface.num_altsetting > 0, Int32(interface.altsetting[0].bInterfaceNumber) == number else {
+                continue
+            }
+            let alt = interface.altsetting[0]
+            for e in 0..<Int(alt.bNumEndpoints) {
+                let endpoint = alt.endpoint[e]
+                if endpoint.bmAttributes & 0x03 == 0x03, endpoint.bEndpointAddress & 0x80 == 0 {
+                    return endpoint.bEndpointAddress
+                }
+            }
+        }
+        return nil
     }
 
     static func errorName(_ code: Int32) -> String {
