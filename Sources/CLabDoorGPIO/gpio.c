@@ -156,7 +156,23 @@ int labdoor_gpio_line_in_use(labdoor_gpio_chip *chip, unsigned offset, char *con
 #endif
 }
 
-#if LABDOOR_GPIOD_API == 2
+#if LABDOOR_GPIOD_API == 1
+// Requests one line as an output with `value`, or as an input with both-edge events.
+static labdoor_gpio_line *request(labdoor_gpio_chip *chip, unsigned offset, const char *consumer, int output, int value) {
+    struct gpiod_line *l = gpiod_chip_get_line(chip->chip, offset);
+    if (!l) return NULL;
+    int rc = output ? gpiod_line_request_output(l, consumer, value) : gpiod_line_request_both_edges_events(l, consumer);
+    if (rc != 0) return NULL;
+    labdoor_gpio_line *line = calloc(1, sizeof *line);
+    if (!line) {
+        gpiod_line_release(l);
+        errno = ENOMEM;
+        return NULL;
+    }
+    line->line = l;
+    return line;
+}
+#else
 static labdoor_gpio_line *request(labdoor_gpio_chip *chip, unsigned offset, const char *consumer, int output, int value) {
     struct gpiod_line_settings *settings = gpiod_line_settings_new();
     struct gpiod_line_config *config = gpiod_line_config_new();
@@ -196,37 +212,11 @@ static labdoor_gpio_line *request(labdoor_gpio_chip *chip, unsigned offset, cons
 #endif
 
 labdoor_gpio_line *labdoor_gpio_request_output(labdoor_gpio_chip *chip, unsigned offset, const char *consumer, int value) {
-#if LABDOOR_GPIOD_API == 1
-    struct gpiod_line *l = gpiod_chip_get_line(chip->chip, offset);
-    if (!l || gpiod_line_request_output(l, consumer, value) != 0) return NULL;
-    labdoor_gpio_line *line = calloc(1, sizeof *line);
-    if (!line) {
-        gpiod_line_release(l);
-        errno = ENOMEM;
-        return NULL;
-    }
-    line->line = l;
-    return line;
-#else
     return request(chip, offset, consumer, 1, value);
-#endif
 }
 
 labdoor_gpio_line *labdoor_gpio_request_input(labdoor_gpio_chip *chip, unsigned offset, const char *consumer) {
-#if LABDOOR_GPIOD_API == 1
-    struct gpiod_line *l = gpiod_chip_get_line(chip->chip, offset);
-    if (!l || gpiod_line_request_both_edges_events(l, consumer) != 0) return NULL;
-    labdoor_gpio_line *line = calloc(1, sizeof *line);
-    if (!line) {
-        gpiod_line_release(l);
-        errno = ENOMEM;
-        return NULL;
-    }
-    line->line = l;
-    return line;
-#else
     return request(chip, offset, consumer, 0, 0);
-#endif
 }
 
 int labdoor_gpio_set_value(labdoor_gpio_line *line, int value) {

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/timex.h>
+#include <stddef.h>
+#include <string.h>
 #include <time.h>
 
 int labdoor_sys_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
@@ -41,4 +43,18 @@ long long labdoor_sys_monotonic_nanoseconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int labdoor_sys_unix_address(const char *path, struct sockaddr_un *address, socklen_t *length) {
+    size_t n = strlen(path);
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    if (n == 0 || n >= sizeof address->sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(address->sun_path, path, n);
+    if (path[0] == '@') address->sun_path[0] = '\0';  // abstract namespace (sd_notify)
+    *length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (path[0] == '@' ? 0 : 1));
+    return 0;
 }

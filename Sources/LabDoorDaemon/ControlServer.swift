@@ -1,3 +1,4 @@
+import CLabDoorSystem
 import Foundation
 import LabDoorCore
 import Logging
@@ -45,17 +46,13 @@ final class ControlServer: Sendable {
             throw ReaderError(message: "cannot create the control socket: \(String(cString: strerror(errno)))")
         }
         var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        var length = socklen_t(0)
+        guard labdoor_sys_unix_address(path, &address, &length) == 0 else {
             close(fd)
             throw ReaderError(message: "the socket path \(path) is too long (at most 107 bytes)")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
         guard bound == 0, chmod(path, 0o666) == 0, listen(fd, 64) == 0 else {
             let message = String(cString: strerror(errno))

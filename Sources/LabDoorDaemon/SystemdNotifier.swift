@@ -1,3 +1,4 @@
+import CLabDoorSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -45,15 +46,8 @@ struct SystemdNotifier: Sendable {
         guard fd >= 0 else { return }
         defer { close(fd) }
         var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(socketPath.utf8)
-        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }  // abstract namespace
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else { return }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        var length = socklen_t(0)
+        guard labdoor_sys_unix_address(socketPath, &address, &length) == 0 else { return }
         let payload = Array(message.utf8)
         _ = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
