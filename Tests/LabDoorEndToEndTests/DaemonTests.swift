@@ -91,6 +91,32 @@ struct DaemonTests {
         #expect(verify.status == 0, "\(verify.stderr)")
     }
 
+    @Test("events --follow streams committed events as they happen")
+    func follow() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        let process = Process()
+        process.executableURL = Binaries.directory.appendingPathComponent("labdoorctl")
+        process.arguments = ["--socket", d.socket, "events", "--follow", "--format", "json"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        usleep(500_000)  // let the stream start at the newest event
+        try d.badge("4242424242")
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && !text.contains("unknown_badge") {
+            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        let line = try #require(text.split(separator: "\n").first { $0.contains("badge_decision") })
+        let event = try JSONValue.parse(String(line))
+        #expect(event["reason"]?.stringValue == "unknown_badge")
+        #expect(event["reader"]?.stringValue == "entry")
+        #expect(event["hash"]?.stringValue?.count == 64)
+    }
+
     @Test("more than five denied reads lock the reader out, with an alarm")
     func rateLimit() throws {
         let d = try DaemonHarness()
