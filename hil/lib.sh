@@ -11,6 +11,8 @@ fail() {
     exit 1
 }
 note() { echo "-- $*"; }
+# measure TEXT: a figure worth seeing even when the scenario passes (run.sh prints it).
+measure() { echo "MEASURE: $*"; }
 
 # wait_for DESCRIPTION TIMEOUT_S COMMAND...: poll every 0.1 s until COMMAND succeeds.
 wait_for() {

@@ -199,6 +199,7 @@ grep -q "HIL-BOOTED" "$console" || { cat "$console"; die "the VM did not boot (q
 # --- results ---------------------------------------------------------------------------------------------------
 grep "^HIL: " "$console" || true
 grep "^HIL-RESULT" "$console" | sed 's/^HIL-RESULT /  /'
+grep "^HIL-MEASURE" "$console" | sed 's/^HIL-MEASURE /  measured: /' || true
 if grep -q "^HIL-RESULT .* FAIL" "$console"; then
     sed -n '/^HIL-LOG-BEGIN/,/^HIL-LOG-END/p' "$console"
 fi

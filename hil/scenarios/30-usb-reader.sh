@@ -25,10 +25,18 @@ wait_for "unknown_badge in the log" 10 sh -c "labdoorctl events --db $LABDOOR_DB
 note "unplug and replug: logged, and the reader works again"
 gadget_unplug
 wait_for "reader_detached in the log" 10 has_event reader_detached
+uptime() { cut -d' ' -f1 /proc/uptime; }
+t0=$(uptime)
 gadget_plug
-t0=$(date +%s)
+wait_for "the host to enumerate the reader again" 10 gadget_host_device
+t1=$(uptime)
 wait_for "the reader to re-attach" 10 events_at_least reader_attached 2
-note "re-attached after $(( $(date +%s) - t0 )) s"
+t2=$(uptime)
+p0=$(uptime); events_at_least reader_attached 2; p1=$(uptime)
+measure "one poll of the log (labdoorctl events in the VM) takes $(echo "$p0 $p1" | awk '{printf "%.2f", $2 - $1}') s"
+retries=$(labdoorctl events --db "$LABDOOR_DB" --format csv | grep -c "retrying" || true)
+measure "replug: open retries $retries; $(grep -c 'reader attached' /tmp/daemon.err) attach log lines"
+measure "replug: host enumeration $(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}') s, then labdoord re-attached within $(echo "$t1 $t2" | awk '{printf "%.2f", $2 - $1}') s (polled every 0.1 s, TCG VM)"
 usleep 300000
 type_badge 1000000003
 wait_for "a second grant after replug" 10 sh -c "[ \$(grep -c 'door: relay=unlocked reason=granted' /tmp/daemon.out) -ge 2 ]"
