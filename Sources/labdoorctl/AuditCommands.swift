@@ -39,28 +39,25 @@ extension LabDoorCtl.Audit {
             }
         }
 
-        func verify() throws -> LogVerifier.Report {
-            let key = try pubkey.map { path -> LogPublicKey in
-                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw ExitWith(message: "\(path): cannot be read", code: 2)
-                }
-                guard let key = LogPublicKey(text: text) else {
-                    throw ExitWith(
-                        message: "\(path): not a LabDoor public key (expected a line \"labdoor-pubkey-v1 ed25519 …\")",
-                        code: 2)
-                }
-                return key
+        /// Reads a file the auditor kept and parses it, or fails with exit status 2 naming what was expected.
+        static func readKept<T>(_ path: String, as parse: (String) -> T?, expected: String) throws -> T {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ExitWith(message: "\(path): cannot be read", code: 2)
             }
-            let kept = try checkpoint.map { path -> Checkpoint in
-                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw ExitWith(message: "\(path): cannot be read", code: 2)
-                }
-                guard let kept = Checkpoint(text: text) else {
-                    throw ExitWith(
-                        message: "\(path): not a LabDoor checkpoint (expected a line \"labdoor-checkpoint-v1 seq=…\")",
-                        code: 2)
-                }
-                return kept
+            guard let value = parse(text) else { throw ExitWith(message: "\(path): not \(expected)", code: 2) }
+            return value
+        }
+
+        func verify() throws -> LogVerifier.Report {
+            let key = try pubkey.map {
+                try Self.readKept(
+                    $0, as: LogPublicKey.init(text:),
+                    expected: "a LabDoor public key (a line \"labdoor-pubkey-v1 ed25519 …\")")
+            }
+            let kept = try checkpoint.map {
+                try Self.readKept(
+                    $0, as: Checkpoint.init(text:),
+                    expected: "a LabDoor checkpoint (a line \"labdoor-checkpoint-v1 seq=…\")")
             }
             let store: LabDoorStore
             do {
