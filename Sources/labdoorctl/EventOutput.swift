@@ -9,49 +9,31 @@ enum EventOutput {
         "prev_hash", "hash",
     ]
 
-    static func json(_ event: LoggedEvent) -> JSONValue { event.json }
-
-    /// One streamed event (JSON from the daemon) in the chosen format.
-    static func followLine(_ event: JSONValue, format: OutputFormat, zone: SiteZone) -> String? {
-        switch format {
-        case .json: return event.description
-        case .csv:
-            return columns.map { key in
-                switch event[key] {
-                case .string(let s)?: CalendarOutput.csvField(s)
-                case .int(let n)?: String(n)
-                case .bool(let b)?: b ? "true" : "false"
-                default: ""
-                }
-            }.joined(separator: ",")
-        case .table:
-            let time = event["time"]?.stringValue.flatMap(UTCTimestamp.parse).map { zone.local($0) }
-            return [
-                String(event["seq"]?.intValue ?? 0).leftPadded(6), time.map { "\($0.date) \($0.time.hhmmss)" } ?? "?",
-                (event["kind"]?.stringValue ?? "").padded(22), (event["reader"]?.stringValue ?? "-").padded(8),
-                (event["reason"]?.stringValue ?? "-").padded(24), event["details"]?.stringValue ?? "",
-            ].joined(separator: "  ").trimmingTrailingSpaces
+    /// One event in the chosen format, rendered from its JSON form (the documented interface), so that listed
+    /// events and events streamed by `--follow` look the same.
+    static func line(_ event: JSONValue, format: OutputFormat, zone: SiteZone) -> String {
+        func text(_ key: String) -> String? {
+            switch event[key] {
+            case .string(let s)?: s
+            case .int(let n)?: String(n)
+            case .bool(let b)?: b ? "true" : "false"
+            default: nil
+            }
         }
-    }
-
-    static func csvRow(_ event: LoggedEvent) -> String {
-        let r = event.record
-        return [
-            String(event.seq), event.time, r.kind.rawValue, r.reader ?? "", r.badge?.rawValue ?? "",
-            r.holderID.map { String($0.rawValue) } ?? "", r.outcome?.rawValue ?? "", r.reason?.rawValue ?? "",
-            r.actor ?? "", r.details ?? "", r.clockTrusted ? "true" : "false", event.prevHash, event.hash,
-        ].map(CalendarOutput.csvField).joined(separator: ",")
-    }
-
-    static func tableRow(_ event: LoggedEvent, zone: SiteZone) -> String {
-        let r = event.record
-        let local = zone.local(r.time)
-        let fields = [
-            String(event.seq).leftPadded(6), "\(local.date) \(local.time.hhmmss)", r.kind.rawValue.padded(22),
-            (r.reader ?? "-").padded(8), (r.holderID.map { String($0.rawValue) } ?? "-").padded(6),
-            (r.reason?.rawValue ?? r.outcome?.rawValue ?? "-").padded(24), r.actor.map { "by \($0) " } ?? "",
-        ]
-        return (fields.joined(separator: "  ") + (r.details ?? "")).trimmingTrailingSpaces
+        switch format {
+        case .json:
+            return event.description
+        case .csv:
+            return columns.map { CalendarOutput.csvField(text($0) ?? "") }.joined(separator: ",")
+        case .table:
+            let time = text("time").flatMap(UTCTimestamp.parse).map { zone.local($0) }
+            let fields = [
+                (text("seq") ?? "?").leftPadded(6), time.map { "\($0.date) \($0.time.hhmmss)" } ?? "?",
+                (text("kind") ?? "").padded(22), (text("reader") ?? "-").padded(8), (text("holder") ?? "-").padded(6),
+                (text("reason") ?? text("outcome") ?? "-").padded(24), text("actor").map { "by \($0) " } ?? "",
+            ]
+            return (fields.joined(separator: "  ") + (text("details") ?? "")).trimmingTrailingSpaces
+        }
     }
 
     static func tableHeader(zone: SiteZone) -> String {
@@ -62,9 +44,13 @@ enum EventOutput {
     static func render(_ events: [LoggedEvent], format: OutputFormat, zone: SiteZone) -> String {
         switch format {
         case .json:
-            "[\n" + events.map { json($0).description }.joined(separator: ",\n") + (events.isEmpty ? "]" : "\n]")
-        case .csv: ([columns.joined(separator: ",")] + events.map(csvRow)).joined(separator: "\n")
-        case .table: ([tableHeader(zone: zone)] + events.map { tableRow($0, zone: zone) }).joined(separator: "\n")
+            "[\n" + events.map(\.json.description).joined(separator: ",\n") + (events.isEmpty ? "]" : "\n]")
+        case .csv:
+            ([columns.joined(separator: ",")] + events.map { line($0.json, format: .csv, zone: zone) }).joined(
+                separator: "\n")
+        case .table:
+            ([tableHeader(zone: zone)] + events.map { line($0.json, format: .table, zone: zone) }).joined(
+                separator: "\n")
         }
     }
 }

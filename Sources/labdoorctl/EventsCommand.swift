@@ -55,8 +55,7 @@ extension LabDoorCtl {
                 let client = try ControlClient(socketPath: global.socket)
                 if global.format == .csv { print(EventOutput.columns.joined(separator: ",")) }
                 try client.stream("events.follow", []) { event in
-                    guard let line = EventOutput.followLine(event, format: global.format, zone: zone) else { return }
-                    print(line)
+                    print(EventOutput.line(event, format: global.format, zone: zone))
                     fflush(nil)
                 }
                 return
