@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Child processes without a polling thread (the alarm hook), and Errno for errors that keep their cause.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C libraries, wrapped once each (see Sources/C*/module.modulemap).
@@ -54,6 +57,7 @@ let package = Package(
             dependencies: ["LabDoorCore"],
             swiftSettings: strict
         ),
+        .target(name: "LabDoorProtocol", dependencies: ["LabDoorCore"], swiftSettings: strict),
         .target(
             name: "LabDoorStore",
             dependencies: [
@@ -65,16 +69,20 @@ let package = Package(
         ),
         .target(
             name: "LabDoorHardware",
-            dependencies: ["LabDoorCore", "CLibUSB", "CLabDoorGPIO"],
+            dependencies: [
+                "LabDoorCore", "CLibUSB", "CLabDoorGPIO", .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "LabDoorDaemon",
             dependencies: [
-                "LabDoorCore", "LabDoorConfig", "LabDoorStore", "LabDoorHardware", "CLabDoorSystem",
+                "LabDoorCore", "LabDoorConfig", "LabDoorProtocol", "LabDoorStore", "LabDoorHardware", "CLabDoorSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strict
         ),
@@ -84,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "labdoord",
             dependencies: [
-                "LabDoorDaemon", "LabDoorConfig", "LabDoorCore", "LabDoorHardware",
+                "LabDoorDaemon", "LabDoorConfig", "LabDoorCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -93,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "labdoorctl",
             dependencies: [
-                "LabDoorCore", "LabDoorConfig", "LabDoorStore", "CLabDoorSystem",
+                "LabDoorCore", "LabDoorConfig", "LabDoorProtocol", "LabDoorStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,11 +1,17 @@
+// Linux only, and struct ucred needs _GNU_SOURCE (Package.swift defines it): fail at build time otherwise.
+#ifndef __linux__
+#error "CLabDoorSystem wraps Linux calls (SO_PEERCRED, SO_PEERGROUPS, adjtimex)"
+#endif
+#ifndef _GNU_SOURCE
+#error "You must define _GNU_SOURCE (struct ucred)"
+#endif
+
 #include "CLabDoorSystem.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/timex.h>
-#include <stddef.h>
-#include <string.h>
-#include <time.h>
 
 int labdoor_sys_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     struct ucred cred;
@@ -39,22 +45,4 @@ int labdoor_sys_kernel_clock_synchronised(void) {
     return (state != TIME_ERROR && !(tx.status & STA_UNSYNC)) ? 1 : 0;
 }
 
-long long labdoor_sys_monotonic_nanoseconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int labdoor_sys_unix_address(const char *path, struct sockaddr_un *address, socklen_t *length) {
-    size_t n = strlen(path);
-    memset(address, 0, sizeof *address);
-    address->sun_family = AF_UNIX;
-    if (n == 0 || n >= sizeof address->sun_path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(address->sun_path, path, n);
-    if (path[0] == '@') address->sun_path[0] = '\0';  // abstract namespace (sd_notify)
-    *length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (path[0] == '@' ? 0 : 1));
-    return 0;
-}
+int labdoor_sys_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }

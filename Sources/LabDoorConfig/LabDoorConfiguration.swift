@@ -171,3 +171,17 @@ public struct LabDoorConfiguration: Hashable, Sendable {
 extension Character {
     fileprivate var isASCIIDigitOrDash: Bool { ("0"..."9").contains(self) || self == "-" || self == "_" }
 }
+
+extension LabDoorConfiguration {
+    /// The sections of a reloaded configuration that differ from `running` and take effect only after a
+    /// restart (the paths, the readers, the door's backend or chip); everything else applies at once.
+    public func restartNeeded(comparedTo running: LabDoorConfiguration) -> [String] {
+        var sections: [String] = []
+        if paths != running.paths { sections.append("[paths]") }
+        if readers != running.readers { sections.append("[[reader]]") }
+        if door.backend != running.door.backend || door.chip != running.door.chip {
+            sections.append("[door] backend/chip")
+        }
+        return sections
+    }
+}

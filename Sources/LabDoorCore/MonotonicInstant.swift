@@ -25,3 +25,11 @@ public struct MonotonicInstant: Hashable, Comparable, Sendable, CustomStringConv
     /// The reading in seconds.
     public var description: String { "\(sinceOrigin)" }
 }
+
+extension Duration {
+    /// The duration in (fractional) seconds, for APIs that take a `TimeInterval`.
+    public var timeInterval: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

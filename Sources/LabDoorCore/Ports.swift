@@ -1,3 +1,5 @@
+public import Foundation
+
 /// The door's outputs: the lock relay and optional feedback (LEDs, buzzer). Implemented by the simulated door
 /// and by the libgpiod door. Calls come from the decision loop only, one at a time; they must not block long.
 public protocol DoorActuator: Sendable {
@@ -31,4 +33,65 @@ public enum DoorSensorInput: Hashable, Sendable {
     case contact(open: Bool)
     /// The exit button was pressed.
     case exitButton
+}
+
+/// The reader port: one or more badge readers of one family (USB keyboard wedge, CCID, a FIFO), whatever the
+/// hardware. The daemon starts it, receives reads and attach/detach events through `deliver`, and shows
+/// decisions on the reader that read the badge.
+public protocol ReaderPort: Sendable {
+    /// The configured names of the readers this port serves.
+    var readerNames: [String] { get }
+    /// Opens the readers and starts delivering their input, from any thread, as `(reader name, input)`. A
+    /// reader that fails later is reported as `.detached` and retried by the port; only a port that cannot
+    /// start at all throws, with a message that says what to fix.
+    func start(deliver: @escaping @Sendable (String, ReaderInput) -> Void) throws
+    /// Stops delivering and releases the readers; returns promptly.
+    func stop()
+    /// Shows a decision on `reader` (its light or beeper), if it can; best effort, never blocks.
+    func show(_ decision: Decision, on reader: String)
+}
+
+/// The alarm port: tells staff about an alarm event (door forced or held open, reader detached or locked out,
+/// log degraded). Never blocks the caller.
+public protocol AlarmPort: Sendable {
+    /// Raises the alarm for `event` at `site`.
+    func raise(_ event: EventRecord, site: String)
+}
+
+/// The store port: what the decision loop reads, and the only ways the event log grows.
+///
+/// One component calls the writing methods (the daemon's event sink), so the log has one writer and its order
+/// is the order events happened. Every writing method commits what it writes in one transaction (after fsync)
+/// or throws having committed nothing; events passed as `after:` are committed first, in order, in the same
+/// transaction, so that a change never overtakes events that were waiting for the disk.
+public protocol AccessStore: Sendable {
+    /// The keyed fingerprint of a badge number.
+    func fingerprint(of badge: BadgeID) throws(StoreError) -> BadgeFingerprint
+    /// What the store knows about a presented badge, read fresh (a revocation applies to the next read).
+    func credential(for fingerprint: BadgeFingerprint) throws(StoreError) -> Credential?
+    /// The calendar overrides, in the order added.
+    func overrides() throws(StoreError) -> [CalendarOverride]
+    /// The stored door mode.
+    func doorMode() throws(StoreError) -> DoorMode
+    /// All holders, by id.
+    func holders() throws(StoreError) -> [Holder]
+    /// Events matching `filter`, oldest first.
+    func events(_ filter: EventFilter) throws(StoreError) -> [LoggedEvent]
+
+    /// Appends events in one transaction; returns them as logged.
+    func append(_ records: [EventRecord]) throws(StoreError) -> [LoggedEvent]
+    /// Commits `pending`, then carries out `change` and logs it as one `admin_change` by `context.actor`, then
+    /// signs a checkpoint — all in one transaction.
+    func apply(
+        _ change: RegistryChange, _ context: ChangeContext, after pending: [EventRecord]
+    ) throws(StoreError) -> AppliedChange
+    /// Commits `pending`, then removes the events older than `before` (leaving a signed anchor) and logs the
+    /// purge as `log_purged` by `context.actor` — in one transaction.
+    func purge(before: Date, _ context: ChangeContext, after pending: [EventRecord]) throws(StoreError) -> AppliedPurge
+    /// Signs a checkpoint over the last event unless one covers it; `monotonic` restarts the 15-minute clock.
+    func signCheckpoint(kind: CheckpointKind, now: Date, monotonic: MonotonicInstant?) throws(StoreError)
+    /// Signs a periodic checkpoint when 15 minutes (monotonic) passed since the last one and events were added.
+    func signCheckpointIfDue(now: Date, monotonic: MonotonicInstant) throws(StoreError)
+    /// Makes the database file alone hold everything (at shutdown).
+    func flushWAL() throws(StoreError)
 }

@@ -1,24 +1,35 @@
 import Foundation
+import LabDoorConfig
 import LabDoorCore
 import Logging
+import Subprocess
+import Synchronization
+import SystemPackage
 
 /// Runs the configured alarm program with the alarm event as JSON on standard input, so staff get a message
 /// (door forced, held open, reader detached or locked out, log degraded). Never blocks the caller: the program
-/// runs on a background queue, is killed after its timeout, and at most `maximumRunning` run at once (further
-/// alarms are logged and skipped).
-final class AlarmHook: Sendable {
+/// runs as an async child process (swift-subprocess: no polling thread); after its timeout it gets SIGTERM,
+/// then SIGKILL two seconds later. At most `maximumRunning` run at once (further alarms are logged and skipped).
+final class AlarmHook: AlarmPort {
+    static let maximumRunning = 4
+    /// How long a program that got SIGTERM at its timeout may take before SIGKILL.
+    static let terminationGrace: Duration = .seconds(2)
+
     let command: [String]?
     let timeout: Duration
     let logger: Logger
-    static let maximumRunning = 4
-    private let running = NSLock()
-    nonisolated(unsafe) private var count = 0
+    private let running = Mutex(0)
 
     /// A hook running `command` (nil: alarms are only logged).
     init(command: [String]?, timeout: Duration, logger: Logger) {
         self.command = command
         self.timeout = timeout
         self.logger = logger
+    }
+
+    /// The hook `[alarms]` describes.
+    convenience init(_ settings: AlarmSettings, logger: Logger) {
+        self.init(command: settings.command, timeout: .seconds(settings.timeoutSeconds), logger: logger)
     }
 
     /// The alarm's JSON document.
@@ -30,12 +41,30 @@ final class AlarmHook: Sendable {
         ]).description
     }
 
-    /// Fires the hook for `event` in the background.
-    func fire(_ event: EventRecord, site: String) {
+    /// Logs the alarm and starts the hook for it in the background.
+    func raise(_ event: EventRecord, site: String) {
+        guard let started = admit(event, site: site) else { return }
+        Task.detached { [self] in await self.run(started, kind: event.kind.rawValue) }
+    }
+
+    /// Logs the alarm, runs the hook and waits until it has finished or was stopped (used when the daemon is
+    /// about to exit and must not lose the alarm).
+    func raiseAndWait(_ event: EventRecord, site: String) async {
+        guard let started = admit(event, site: site) else { return }
+        await run(started, kind: event.kind.rawValue)
+    }
+
+    private struct Started: Sendable {
+        let program: String
+        let arguments: [String]
+        let input: String
+    }
+
+    private func admit(_ event: EventRecord, site: String) -> Started? {
         logger.warning(
             "alarm", metadata: ["alarm.kind": "\(event.kind.rawValue)", "alarm.details": "\(event.details ?? "")"])
-        guard let command, let program = command.first else { return }
-        let admitted = running.withLock { () -> Bool in
+        guard let command, let program = command.first else { return nil }
+        let admitted = running.withLock { count -> Bool in
             guard count < Self.maximumRunning else { return false }
             count += 1
             return true
@@ -43,38 +72,51 @@ final class AlarmHook: Sendable {
         guard admitted else {
             logger.error(
                 "alarm hook skipped: too many still running", metadata: ["alarm.kind": "\(event.kind.rawValue)"])
-            return
+            return nil
         }
-        let input = Self.json(event, site: site) + "\n"
+        return Started(
+            program: program, arguments: Array(command.dropFirst()), input: Self.json(event, site: site) + "\n")
+    }
+
+    private enum Outcome: Sendable {
+        case finished(TerminationStatus)
+        case timedOut
+    }
+
+    private func run(_ started: Started, kind: String) async {
+        defer { running.withLock { $0 -= 1 } }
         let timeout = timeout
-        let logger = logger
-        DispatchQueue.global().async { [self] in
-            defer { running.withLock { count -= 1 } }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = Array(command.dropFirst())
-            let stdin = Pipe()
-            process.standardInput = stdin
-            process.standardOutput = FileHandle.nullDevice
-            do {
-                try process.run()
-            } catch {
-                logger.error(
-                    "alarm hook could not start", metadata: ["alarm.command": "\(program)", "error": "\(error)"])
-                return
+        do {
+            let outcome = try await withThrowingTaskGroup(of: Outcome.self) { group -> Outcome in
+                group.addTask {
+                    var options = PlatformOptions()
+                    options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: Self.terminationGrace)]
+                    let result = try await Subprocess.run(
+                        .path(FilePath(started.program)), arguments: Arguments(started.arguments),
+                        platformOptions: options, input: .string(started.input), output: .discarded,
+                        error: .discarded)
+                    return .finished(result.terminationStatus)
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return .timedOut
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? .timedOut
             }
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-            let deadline = Date().addingTimeInterval(TimeInterval(timeout.components.seconds))
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning {
-                process.terminate()
-                logger.error("alarm hook timed out and was stopped", metadata: ["alarm.command": "\(program)"])
-            } else if process.terminationStatus != 0 {
+            switch outcome {
+            case .timedOut:
+                logger.error("alarm hook timed out and was stopped", metadata: ["alarm.command": "\(started.program)"])
+            case .finished(let status) where !status.isSuccess:
                 logger.error(
-                    "alarm hook failed",
-                    metadata: ["alarm.command": "\(program)", "alarm.status": "\(process.terminationStatus)"])
+                    "alarm hook failed", metadata: ["alarm.command": "\(started.program)", "alarm.status": "\(status)"])
+            case .finished:
+                break
             }
+        } catch {
+            logger.error(
+                "alarm hook could not start",
+                metadata: ["alarm.command": "\(started.program)", "alarm.kind": "\(kind)", "error": "\(error)"])
         }
     }
 }

@@ -1,63 +1,82 @@
 import CLabDoorSystem
 import Foundation
 import LabDoorCore
+import LabDoorProtocol
 import Logging
+import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The control socket: newline-delimited JSON requests and responses (protocol version 1, docs/control.md).
+/// The control socket's transport: accepts connections, identifies each caller from the kernel, and reads
+/// newline-delimited JSON requests (docs/control.md), handing each parsed request to `handler`.
 ///
 /// One thread accepts; each client gets its own thread with a receive timeout, so a slow or silent client
-/// costs a thread for at most `idleTimeout` and never delays the door or other clients. Requests are at most
-/// `maximumRequest` bytes; at most `maximumClients` connections are served at once.
+/// costs a thread for at most `idleTimeoutSeconds` and never delays the door or other clients. Requests are at
+/// most `ControlProtocol.maximumRequest` bytes; at most `maximumClients` connections are served at once.
 final class ControlServer: Sendable {
-    static let protocolVersion: Int64 = 1
-    static let maximumRequest = 64 * 1024
     static let maximumClients = 32
     static let idleTimeoutSeconds = 5
 
-    typealias Handler = @Sendable (_ request: JSONValue, _ caller: Caller, _ connection: Connection) -> JSONValue?
+    /// Handles one request on the client's thread; returns false to close the connection.
+    typealias Handler = @Sendable (_ request: JSONValue, _ caller: Caller, _ channel: LineChannel) -> Bool
 
     let path: String
     let logger: Logger
     private let listener: Int32
-    private let clients = NSLock()
-    nonisolated(unsafe) private var clientCount = 0
+    private let clients = Mutex(0)
 
     /// Binds the socket at `path` (replacing a stale socket, never another kind of file), mode 0666: everyone
     /// may connect and is then told what they may do.
-    init(path: String, logger: Logger) throws {
+    init(path: String, logger: Logger) throws(DaemonStartError) {
         self.path = path
         self.logger = logger
         var info = stat()
         if lstat(path, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFSOCK else {
-                throw ReaderError(message: "\(path) exists and is not a socket; remove it or set [paths] socket")
+                throw DaemonStartError("\(path) exists and is not a socket; remove it or set [paths] socket")
             }
             unlink(path)
         }
         let directory = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            } catch {
+                throw DaemonStartError("cannot create the socket's directory \(directory): \(error)")
+            }
+        }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else {
-            throw ReaderError(message: "cannot create the control socket: \(String(cString: strerror(errno)))")
-        }
-        var address = sockaddr_un()
-        var length = socklen_t(0)
-        guard labdoor_sys_unix_address(path, &address, &length) == 0 else {
+        guard fd >= 0 else { throw DaemonStartError(SystemCallError("socket", path: path, errno: errno)) }
+        var code: Int32 = 0
+        let bound: Bool
+        do {
+            bound = try UnixSocket.withAddress(path) { address, length -> Bool in
+                let ok = bind(fd, address, length) == 0
+                code = errno
+                return ok
+            }
+        } catch {
             close(fd)
-            throw ReaderError(message: "the socket path \(path) is too long (at most 107 bytes)")
+            throw DaemonStartError("cannot listen on \(path): \(error)")
         }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0, chmod(path, 0o666) == 0, listen(fd, 64) == 0 else {
-            let message = String(cString: strerror(errno))
+        // errno is read on the line after each call, so the error names the call that failed.
+        guard bound else {
             close(fd)
-            throw ReaderError(message: "cannot listen on \(path): \(message)")
+            throw DaemonStartError(SystemCallError("bind", path: path, errno: code))
+        }
+        guard chmod(path, 0o666) == 0 else {
+            code = errno
+            close(fd)
+            throw DaemonStartError(SystemCallError("chmod", path: path, errno: code))
+        }
+        guard listen(fd, 64) == 0 else {
+            code = errno
+            close(fd)
+            throw DaemonStartError(SystemCallError("listen", path: path, errno: code))
         }
         listener = fd
     }
@@ -78,159 +97,75 @@ final class ControlServer: Sendable {
 
     private func acceptLoop(_ handler: @escaping Handler) {
         while true {
-            let fd = accept(listener, nil, nil)
+            let fd = labdoor_sys_accept_cloexec(listener)
             if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE {
-                    if errno == EMFILE || errno == ENFILE { usleep(100_000) }
+                let code = errno
+                if code == EINTR || code == ECONNABORTED { continue }
+                if code == EMFILE || code == ENFILE {
+                    logger.error(
+                        "out of file descriptors; control clients wait", metadata: ["error": "\(Errno(rawValue: code))"]
+                    )
+                    usleep(100_000)
                     continue
                 }
                 return  // the listener was closed
             }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // accept4 needs _GNU_SOURCE; the daemon spawns only alarm hooks
-            let admitted = clients.withLock { () -> Bool in
-                guard clientCount < Self.maximumClients else { return false }
-                clientCount += 1
+            let admitted = clients.withLock { count -> Bool in
+                guard count < Self.maximumClients else { return false }
+                count += 1
                 return true
             }
-            let connection = Connection(fd: fd)
             guard admitted else {
-                connection.send(Self.error(id: .null, code: "busy", message: "too many connections; try again"))
-                connection.close()
+                let channel = LineChannel(fd: fd)
+                channel.send(ControlEnvelope.failure(id: .null, ControlError(.busy, "too many connections; try again")))
+                channel.close()
                 continue
             }
             let thread = Thread { [self] in
-                defer { clients.withLock { clientCount -= 1 } }
-                serve(connection, handler)
+                defer { clients.withLock { $0 -= 1 } }
+                serve(LineChannel(fd: fd), handler)
             }
             thread.name = "labdoord.control.client"
             thread.start()
         }
     }
 
-    private func serve(_ connection: Connection, _ handler: Handler) {
-        defer { connection.close() }
-        guard let caller = Caller.identify(connection.fd) else {
-            connection.send(
-                Self.error(id: .null, code: "unidentified", message: "the kernel did not identify the caller"))
+    private func serve(_ channel: LineChannel, _ handler: Handler) {
+        defer { channel.close() }
+        guard let caller = Caller.identify(channel.fd) else {
+            channel.send(
+                ControlEnvelope.failure(
+                    id: .null, ControlError(.unidentified, "the kernel did not identify the caller")))
             return
         }
-        var timeout = timeval(tv_sec: Self.idleTimeoutSeconds, tv_usec: 0)
-        setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(connection.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        channel.setTimeouts(seconds: Self.idleTimeoutSeconds)
         while true {
             let line: [UInt8]
-            switch connection.readLine(limit: Self.maximumRequest) {
+            switch channel.receiveLine(limit: ControlProtocol.maximumRequest) {
             case .line(let bytes): line = bytes
             case .tooLong:
-                connection.send(
-                    Self.error(
-                        id: .null, code: "too_large", message: "a request must be at most \(Self.maximumRequest) bytes")
-                )
+                channel.send(
+                    ControlEnvelope.failure(
+                        id: .null,
+                        ControlError(.tooLarge, "a request must be at most \(ControlProtocol.maximumRequest) bytes")))
                 return
             case .closed, .timedOut:
                 return
             }
             guard let text = String(validating: line, as: UTF8.self) else {
-                connection.send(Self.error(id: .null, code: "bad_request", message: "a request must be UTF-8 JSON"))
+                channel.send(
+                    ControlEnvelope.failure(id: .null, ControlError(.badRequest, "a request must be UTF-8 JSON")))
                 return
             }
             let request: JSONValue
             do {
                 request = try JSONValue.parse(text)
             } catch {
-                connection.send(Self.error(id: .null, code: "bad_request", message: "not JSON: \(error.description)"))
+                channel.send(
+                    ControlEnvelope.failure(id: .null, ControlError(.badRequest, "not JSON: \(error.description)")))
                 return
             }
-            let id = request["id"] ?? .null
-            guard request["v"]?.intValue == Self.protocolVersion else {
-                connection.send(
-                    Self.error(
-                        id: id, code: "bad_version",
-                        message: "this daemon speaks protocol version \(Self.protocolVersion); upgrade labdoorctl"))
-                return
-            }
-            guard caller.role > .none else {
-                logger.notice(
-                    "control request refused",
-                    metadata: ["caller.user": "\(caller.user)", "caller.uid": "\(caller.uid)"])
-                connection.send(
-                    Self.error(
-                        id: id, code: "forbidden",
-                        message:
-                            "permission denied: \(caller.user) is in neither \(Caller.adminGroup) (may change) nor \(Caller.auditGroup) (may read); ask an administrator to add you to one of them"
-                    ))
-                return
-            }
-            if let response = handler(request, caller, connection) {
-                guard connection.send(response) else { return }
-            }
+            guard handler(request, caller, channel) else { return }
         }
-    }
-
-    static func error(id: JSONValue, code: String, message: String) -> JSONValue {
-        .object([
-            ("v", .int(protocolVersion)), ("id", id), ("ok", .bool(false)),
-            ("error", .object([("code", .string(code)), ("message", .string(message))])),
-        ])
-    }
-
-    static func success(id: JSONValue, _ result: JSONValue) -> JSONValue {
-        .object([("v", .int(protocolVersion)), ("id", id), ("ok", .bool(true)), ("result", result)])
-    }
-}
-
-/// One client connection (blocking I/O on its own thread).
-final class Connection: @unchecked Sendable {
-    let fd: Int32
-    private var buffer: [UInt8] = []
-    private var closed = false
-
-    init(fd: Int32) { self.fd = fd }
-
-    enum ReadResult {
-        case line([UInt8])
-        case tooLong
-        case closed
-        case timedOut
-    }
-
-    func readLine(limit: Int) -> ReadResult {
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                return line.count > limit ? .tooLong : .line(line)
-            }
-            if buffer.count > limit { return .tooLong }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut : .closed
-            }
-            if n == 0 { return .closed }
-            buffer.append(contentsOf: chunk[0..<n])
-        }
-    }
-
-    /// Sends one JSON line; false when the peer is gone.
-    @discardableResult
-    func send(_ value: JSONValue) -> Bool {
-        var bytes = Array(value.description.utf8)
-        bytes.append(UInt8(ascii: "\n"))
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            offset += n
-        }
-        return true
-    }
-
-    func close() {
-        guard !closed else { return }
-        closed = true
-        Glibc.close(fd)
     }
 }

@@ -32,67 +32,50 @@ public enum DaemonRunner {
         }
     }
 
+    /// The versions of the hardware libraries linked at run time (`labdoord --version`).
+    public static var libraryVersions: String {
+        "libusb \(LibraryVersions.libusb), libgpiod \(LibraryVersions.libgpiod)"
+    }
+
     /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
     public static func run(_ configuration: LabDoorConfiguration, options: Options, logger: Logger) async -> Int32 {
         var config = configuration
         let (inputs, continuation) = AsyncStream.makeStream(of: DaemonInput.self)
+        let alarms = { @Sendable (settings: AlarmSettings) -> any AlarmPort in
+            AlarmHook(settings, logger: Logger(label: "labdoord.alarm"))
+        }
         // 1. The relay: locked before anything else (the GPIO door requests the line with its locked level).
         let door: any DoorActuator
-        switch config.door.backend {
-        case .sim:
-            door = SimulatedDoor()
-        case .gpio:
-            do {
-                door = try GPIODoor(wiring: try wiring(config.door)) { input in continuation.yield(.sensor(input)) }
-            } catch {
-                logger.critical(
-                    "cannot open the door's GPIO lines; the relay is not driven", metadata: ["error": "\(error)"])
-                printError("labdoord: \(error)")
-                return configurationExitStatus
-            }
-        }
         do {
-            try door.setRelay(unlocked: false, cause: "start", holder: nil)
+            door = try openDoor(config.door, logger: logger) { continuation.yield(.sensor($0)) }
         } catch {
-            logger.critical("cannot drive the relay locked at start", metadata: ["error": "\(error)"])
+            printError("labdoord: \(error)")
             return configurationExitStatus
         }
         let clock = SystemClock(trust: config.clockTrust)
-
         // 2. The state directory: one daemon per directory, and a marker to detect an unclean stop.
-        let paths = config.paths
+        let state: StateDirectory
         do {
-            try FileManager.default.createDirectory(
-                atPath: paths.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            state = try StateDirectory.claim(config.paths.stateDirectory)
         } catch {
-            logger.critical(
-                "cannot create the state directory", metadata: ["path": "\(paths.stateDirectory)", "error": "\(error)"])
+            logger.critical("cannot use the state directory", metadata: ["error": "\(error)"])
+            printError("labdoord: \(error)")
             return configurationExitStatus
         }
-        let lockFD = open("\(paths.stateDirectory)/labdoord.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
-        guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
-            logger.critical(
-                "another labdoord is running on this state directory", metadata: ["path": "\(paths.stateDirectory)"])
-            return configurationExitStatus
-        }
-        let marker = "\(paths.stateDirectory)/labdoord.running"
-        let unclean = FileManager.default.fileExists(atPath: marker)
-
         // 3. The store: never start on a damaged or foreign log.
         let store: LabDoorStore
         do {
-            store = try LabDoorStore(path: paths.database, keysDirectory: paths.keys)
+            store = try LabDoorStore(path: config.paths.database, keysDirectory: config.paths.keys)
         } catch {
             logger.critical(
                 "cannot open the event log; the door stays locked", metadata: ["error": "\(error.description)"])
+            printError("labdoord: \(error.description); the door stays locked")
             let alarm = EventRecord(
                 time: clock.now(), kind: .logDegraded, details: error.description, clockTrusted: clock.isSynchronised())
-            AlarmHook(command: config.alarms.command, timeout: .seconds(config.alarms.timeoutSeconds), logger: logger)
-                .fire(alarm, site: config.siteName)
-            sleep(1)  // let the alarm hook start
+            await AlarmHook(config.alarms, logger: logger).raiseAndWait(alarm, site: config.siteName)
             return configurationExitStatus
         }
-        _ = FileManager.default.createFile(atPath: marker, contents: Data("\(getpid())\n".utf8))
+        state.markRunning()
 
         var banner: [String] = []
         if options.demo {
@@ -103,44 +86,24 @@ public enum DaemonRunner {
                 return configurationExitStatus
             }
         }
-
         // 4. The control socket.
         let server: ControlServer
         do {
-            server = try ControlServer(path: paths.socket, logger: logger)
+            server = try ControlServer(path: config.paths.socket, logger: Logger(label: "labdoord.control"))
         } catch {
             logger.critical("cannot open the control socket", metadata: ["error": "\(error)"])
+            printError("labdoord: \(error)")
             return configurationExitStatus
         }
-
+        // 5. The decision loop over its ports, and the services around it.
+        let ports = DaemonPorts(
+            store: store, door: door, readers: readerPorts(config.readers), clock: clock, alarms: alarms)
         let notifier = SystemdNotifier()
+        let lastSeq = (try? store.events(EventFilter(limit: 1)).last?.seq) ?? 0
         let daemon = DoorDaemon(
-            config: config, configPath: options.configPath, store: store, door: door, clock: clock, logger: logger,
-            notifier: notifier)
-        var readers: [LineReader] = []
-        var usbSpecs: [USBReaderSpec] = []
-        for reader in config.readers {
-            switch reader.backend {
-            case .stdin: readers.append(LineReader(name: reader.name, source: .standardInput))
-            case .fifo: readers.append(LineReader(name: reader.name, source: .fifo(reader.path ?? "")))
-            case .usb:
-                var spec = USBReaderSpec(
-                    name: reader.name, vendorID: reader.vendorID ?? 0, productID: reader.productID ?? 0)
-                spec.port = reader.port
-                spec.serial = reader.serial
-                spec.interkeyTimeout = .milliseconds(reader.interkeyTimeoutMilliseconds)
-                usbSpecs.append(spec)
-            }
-        }
-        let usb =
-            usbSpecs.isEmpty
-            ? nil : USBReaderHub(specs: usbSpecs) { name, input in continuation.yield(.reader(name, input)) }
-        var feedback: (@Sendable (String, Bool) -> Void)?
-        if let usb {
-            feedback = { name, granted in usb.feedback(reader: name, granted: granted) }
-        }
-        await daemon.start(uncleanPrevious: unclean, readerFeedback: feedback)
-
+            config: config, configPath: options.configPath, ports: ports, lastSeq: lastSeq,
+            logger: Logger(label: "labdoord.loop"), notifier: notifier)
+        await daemon.start(uncleanPrevious: state.wasUnclean)
         for line in banner { print(line) }
         fflush(nil)
 
@@ -150,15 +113,20 @@ public enum DaemonRunner {
                     .init(service: DecisionLoopService(daemon: daemon, inputs: inputs, continuation: continuation)),
                     .init(service: TickService(continuation: continuation)),
                     .init(
-                        service: ReaderService(readers: readers, usb: usb, continuation: continuation, logger: logger)),
-                    .init(service: ControlService(server: server, store: store, continuation: continuation)),
-                    .init(service: ReloadSignalService(continuation: continuation)),
+                        service: ReaderService(
+                            readers: ports.readers, continuation: continuation,
+                            logger: Logger(label: "labdoord.readers"))),
+                    .init(
+                        service: ControlService(
+                            server: server, router: .standard(store: store), continuation: continuation)),
+                    .init(service: ReloadSignalService(configPath: options.configPath, continuation: continuation)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        notifier.ready(status: await daemon.status)
+        notifier.ready(status: await daemon.statusLine)
         logger.notice(
-            "labdoord started", metadata: ["state_dir": "\(paths.stateDirectory)", "socket": "\(paths.socket)"])
+            "labdoord started",
+            metadata: ["state_dir": "\(config.paths.stateDirectory)", "socket": "\(config.paths.socket)"])
         do {
             try await group.run()
         } catch {
@@ -166,9 +134,60 @@ public enum DaemonRunner {
         }
         notifier.stopping()
         door.close()
-        unlink(marker)
+        state.markStopped()
         logger.notice("labdoord stopped")
         return 0
+    }
+
+    /// The door backend, with the relay driven locked.
+    private static func openDoor(
+        _ settings: DoorSettings, logger: Logger, onInput: @escaping @Sendable (DoorSensorInput) -> Void
+    ) throws -> any DoorActuator {
+        let door: any DoorActuator
+        switch settings.backend {
+        case .sim:
+            door = SimulatedDoor()
+        case .gpio:
+            do {
+                door = try GPIODoor(wiring: try wiring(settings), onInput: onInput)
+            } catch {
+                logger.critical(
+                    "cannot open the door's GPIO lines; the relay is not driven", metadata: ["error": "\(error)"])
+                throw error
+            }
+        }
+        do {
+            try door.setRelay(unlocked: false, cause: "start", holder: nil)
+        } catch {
+            logger.critical("cannot drive the relay locked at start", metadata: ["error": "\(error)"])
+            door.close()
+            throw error
+        }
+        if settings.failMode == .safe {
+            logger.warning("[door] fail_mode = \"safe\": this lock opens when it loses power")
+        }
+        return door
+    }
+
+    /// One reader port per line reader, and one hub for all USB readers.
+    private static func readerPorts(_ readers: [ReaderSettings]) -> [any ReaderPort] {
+        var ports: [any ReaderPort] = []
+        var usbSpecs: [USBReaderSpec] = []
+        for reader in readers {
+            switch reader.backend {
+            case .stdin: ports.append(LineReader(name: reader.name, source: .standardInput))
+            case .fifo: ports.append(LineReader(name: reader.name, source: .fifo(reader.path ?? "")))
+            case .usb:
+                var spec = USBReaderSpec(
+                    name: reader.name, vendorID: reader.vendorID ?? 0, productID: reader.productID ?? 0)
+                spec.port = reader.port
+                spec.serial = reader.serial
+                spec.interkeyTimeout = .milliseconds(reader.interkeyTimeoutMilliseconds)
+                usbSpecs.append(spec)
+            }
+        }
+        if !usbSpecs.isEmpty { ports.append(USBReaderHub(specs: usbSpecs)) }
+        return ports
     }
 
     /// `labdoord --safe-state`: drives the relay locked and exits (systemd `ExecStopPost=`).
@@ -218,7 +237,8 @@ public enum DaemonRunner {
         return wiring
     }
 
-    static func printError(_ text: String) {
+    /// Writes a line to standard error (the operator's terminal or the journal).
+    public static func printError(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 

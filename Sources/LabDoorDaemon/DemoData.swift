@@ -2,7 +2,8 @@ import Foundation
 import LabDoorCore
 import LabDoorStore
 
-/// The demo site: holders that show each kind of decision, written into a fresh store, relative to `now`.
+/// The demo site: holders that show each kind of decision, written into a fresh store, relative to `now` (before
+/// the decision loop and its event sink start, so nothing else writes then).
 struct DemoData {
     struct Entry {
         let number: String
@@ -52,7 +53,7 @@ struct DemoData {
             for (from, until) in registrations {
                 _ = try store.addRegistration(holder: holder.id, from: day(from), until: day(until), context)
             }
-            if suspended { try store.setSuspended(holder.id, true, context) }
+            if suspended { _ = try store.apply(.setSuspended(holder.id, true), context) }
         }
         return entries.map(\.0)
     }

@@ -1,52 +1,66 @@
 import Foundation
 import LabDoorConfig
 import LabDoorCore
-import LabDoorStore
 import Logging
 
-/// The decision loop: turns reader input into decisions, door actions and log entries, and serves control
-/// requests — one input at a time, in arrival order. The relay is always driven before the event is
-/// committed, so an fsync never delays the door.
+/// The ports the decision loop works through (DESIGN.md, Modules): real adapters in `labdoord`, the TestKit's
+/// fakes in tests.
+struct DaemonPorts: Sendable {
+    /// The database: registry reads and the event log.
+    var store: any AccessStore
+    /// The lock relay and the feedback outputs.
+    var door: any DoorActuator
+    /// The badge readers, one port per reader family.
+    var readers: [any ReaderPort]
+    /// The wall clock, the monotonic clock and clock trust.
+    var clock: any SiteClock
+    /// Makes the alarm port for the `[alarms]` settings (again after a reload).
+    var alarms: @Sendable (AlarmSettings) -> any AlarmPort
+}
+
+/// The decision loop: turns reader input into decisions, door actions and log entries, and carries out control
+/// requests — one input at a time, in arrival order, on a thread of its own (`DedicatedThreadExecutor`).
+///
+/// Durability (DESIGN.md): while the log is healthy, the events that explain an unlock (a grant, a remote unlock,
+/// an exit request) are committed before the relay moves, so a door that opened always has its record; a
+/// denial is shown first and committed right after; while the log is degraded the relay goes first and the
+/// events wait in the event sink.
 actor DoorDaemon {
+    private nonisolated let executor = DedicatedThreadExecutor(name: "labdoord.loop")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     private(set) var config: LabDoorConfiguration
     let configPath: String?
-    let store: LabDoorStore
-    let door: any DoorActuator
-    let clock: any SiteClock
+    let ports: DaemonPorts
     let logger: Logger
     let notifier: SystemdNotifier
-    private var alarms: AlarmHook
+    private(set) var alarms: any AlarmPort
     private var decider: Decider
-    private var controller: DoorController
-    private var sink: EventSink
-    private var readerStates: [String: String] = [:]
-    private var lastClockOffset: Double?
-    private var lastTrusted: Bool?
+    private(set) var controller: DoorController
+    private(set) var sink: EventSink
+    private(set) var readerStates: [String: ReaderState] = [:]
+    private var clockMonitor = ClockMonitor()
     private var lastWatchdog: MonotonicInstant?
     private var lastMetrics: MonotonicInstant?
-    private var decisionCounts: [ReasonCode: Int] = [:]
-    private var overridesCache: [CalendarOverride] = []
-    /// Shows a decision on the reader that read the badge (USB readers' LEDs), if it can.
-    var readerFeedback: (@Sendable (String, Bool) -> Void)?
+    private(set) var metrics = DaemonMetrics()
+    /// The calendar overrides in force; the daemon is the database's only writer, so it refreshes them when it
+    /// changes them rather than on every read.
+    private var overrides: [CalendarOverride] = []
 
     init(
-        config: LabDoorConfiguration, configPath: String?, store: LabDoorStore, door: any DoorActuator,
-        clock: any SiteClock,
-        logger: Logger, notifier: SystemdNotifier
+        config: LabDoorConfiguration, configPath: String?, ports: DaemonPorts, lastSeq: Int64, logger: Logger,
+        notifier: SystemdNotifier
     ) {
         self.config = config
         self.configPath = configPath
-        self.store = store
-        self.door = door
-        self.clock = clock
+        self.ports = ports
         self.logger = logger
         self.notifier = notifier
-        self.alarms = AlarmHook(
-            command: config.alarms.command, timeout: .seconds(config.alarms.timeoutSeconds), logger: logger)
+        self.alarms = ports.alarms(config.alarms)
         self.decider = Decider(policy: config.policy())
         self.controller = DoorController(settings: Self.doorSettings(config.door))
-        self.sink = EventSink(store: store)
-        for reader in config.readers { readerStates[reader.name] = "starting" }
+        self.sink = EventSink(store: ports.store, lastSeq: lastSeq)
+        for reader in config.readers { readerStates[reader.name] = .starting }
     }
 
     static func doorSettings(_ door: DoorSettings) -> DoorController.Settings {
@@ -56,12 +70,13 @@ actor DoorDaemon {
 
     // MARK: Lifecycle
 
-    /// Logs the start (and an unclean previous stop), and restores the stored door mode.
-    func start(uncleanPrevious: Bool, readerFeedback: (@Sendable (String, Bool) -> Void)?) {
-        self.readerFeedback = readerFeedback
+    /// Logs the start (and an unclean previous stop), and restores the stored door mode and overrides.
+    func start(uncleanPrevious: Bool) {
         let (now, mono, trusted) = readClock()
+        _ = clockMonitor.observe(now: now, monotonic: mono, trusted: trusted)
         var events: [EventRecord] = []
         if uncleanPrevious {
+            logger.warning("recovered from an unclean shutdown")
             events.append(
                 EventRecord(
                     time: now, kind: .recoveredUncleanShutdown,
@@ -76,26 +91,30 @@ actor DoorDaemon {
                     ("door", .string(config.door.backend.rawValue)), ("readers", .string(readers)),
                     ("clock_trusted", .bool(trusted)),
                 ]).description, clockTrusted: trusted))
-        let mode = (try? store.doorMode()) ?? .normal
-        events += perform(controller.handle(.mode(mode), now: now, monotonic: mono), now: now, trusted: trusted)
-        write(events)
-        if uncleanPrevious { logger.warning("recovered from an unclean shutdown") }
-        overridesCache = (try? store.overrides()) ?? []
-        lastTrusted = trusted
+        write(events, now: now)
+        refreshOverrides()
+        let mode: DoorMode
+        do {
+            mode = try ports.store.doorMode()
+        } catch {
+            logger.error(
+                "cannot read the stored door mode; starting in normal mode", metadata: ["error": "\(error)"])
+            mode = .normal
+        }
+        act(controller.handle(.mode(mode), now: now, monotonic: mono), now: now, trusted: trusted)
     }
 
     /// Relocks, logs the stop, signs a final checkpoint and flushes the WAL.
     func shutdown() {
         let (now, mono, trusted) = readClock()
-        var events = perform(controller.handle(.lock, now: now, monotonic: mono), now: now, trusted: trusted)
-        do { try door.setRelay(unlocked: false, cause: "stop", holder: nil) } catch {
+        act(controller.handle(.lock, now: now, monotonic: mono), now: now, trusted: trusted)
+        do { try ports.door.setRelay(unlocked: false, cause: "stop", holder: nil) } catch {
             logger.critical("cannot drive the relay locked at stop", metadata: ["error": "\(error)"])
         }
-        events.append(EventRecord(time: now, kind: .daemonStopped, details: nil, clockTrusted: trusted))
-        write(events)
+        write([EventRecord(time: now, kind: .daemonStopped, details: nil, clockTrusted: trusted)], now: now)
         do {
-            try store.checkpoint(kind: .shutdown, now: now, monotonic: mono)
-            try store.flushWAL()
+            try ports.store.signCheckpoint(kind: .shutdown, now: now, monotonic: mono)
+            try ports.store.flushWAL()
         } catch {
             logger.error("final checkpoint failed", metadata: ["error": "\(error)"])
         }
@@ -107,21 +126,24 @@ actor DoorDaemon {
 
     /// Handles inputs until the stream ends.
     func run(_ inputs: AsyncStream<DaemonInput>) async {
-        for await input in inputs {
-            switch input {
-            case .reader(let name, let input): reader(name, input)
-            case .sensor(let input): sensor(input)
-            case .request(let request, let caller, let reply): reply(handle(request, caller: caller))
-            case .tick: tick()
-            case .reload: reload()
-            }
+        for await input in inputs { handle(input) }
+    }
+
+    /// Handles one input.
+    func handle(_ input: DaemonInput) {
+        switch input {
+        case .reader(let name, let input): reader(name, input)
+        case .sensor(let input): sensor(input)
+        case .request(let request): request.run(self)
+        case .tick: tick()
+        case .reload(let result): reload(result)
         }
     }
 
     // MARK: Clock
 
-    private func readClock() -> (Date, MonotonicInstant, Bool) {
-        (clock.now(), clock.monotonicNow(), clock.isSynchronised())
+    func readClock() -> (Date, MonotonicInstant, Bool) {
+        (ports.clock.now(), ports.clock.monotonicNow(), ports.clock.isSynchronised())
     }
 
     // MARK: Readers and badges
@@ -134,37 +156,44 @@ actor DoorDaemon {
         case .rejected(let why):
             rejectInput(why, reader: name, now: now, monotonic: mono, trusted: trusted)
         case .attached(let details):
-            readerStates[name] = "attached"
+            readerStates[name] = .attached
             logger.info("reader attached", metadata: ["reader": "\(name)", "reader.details": "\(details)"])
-            write([EventRecord(time: now, kind: .readerAttached, reader: name, details: details, clockTrusted: trusted)]
-            )
+            write(
+                [EventRecord(time: now, kind: .readerAttached, reader: name, details: details, clockTrusted: trusted)],
+                now: now)
         case .detached(let details):
-            readerStates[name] = "detached"
-            alarm(EventRecord(time: now, kind: .readerDetached, reader: name, details: details, clockTrusted: trusted))
+            readerStates[name] = .detached
+            alarm(
+                EventRecord(time: now, kind: .readerDetached, reader: name, details: details, clockTrusted: trusted),
+                now: now)
         case .deviceRejected(let details):
-            write([EventRecord(time: now, kind: .readerRejected, reader: name, details: details, clockTrusted: trusted)]
-            )
+            write(
+                [EventRecord(time: now, kind: .readerRejected, reader: name, details: details, clockTrusted: trusted)],
+                now: now)
         }
     }
 
     private func rejectInput(_ why: String, reader: String, now: Date, monotonic: MonotonicInstant, trusted: Bool) {
         logger.notice("reader input rejected", metadata: ["reader": "\(reader)", "reader.reason": "\(why)"])
-        door.signal(Decision(reason: .unknownBadge, explanation: "denied: the reader's input was not a badge read"))
+        let decision = Decision(reason: .unknownBadge, explanation: "denied: the reader's input was not a badge read")
+        show(decision, on: reader)
         var events = [
             EventRecord(time: now, kind: .readerInputRejected, reader: reader, details: why, clockTrusted: trusted)
         ]
         if let length = decider.recordRejectedInput(reader: reader, monotonic: monotonic) {
             events.append(lockedOut(reader, length, now: now, trusted: trusted))
         }
-        write(events)
+        write(events, now: now)
     }
 
     private func lockedOut(_ reader: String, _ length: Duration, now: Date, trusted: Bool) -> EventRecord {
+        let rules = decider.lockoutRules
         let event = EventRecord(
             time: now, kind: .readerLockedOut, reader: reader,
-            details: "more than 5 denied reads within 60 s; reads are refused for \(length.components.seconds) s",
+            details:
+                "more than \(rules.maxDenials) denied reads within \(rules.window.components.seconds) s; reads are refused for \(length.components.seconds) s",
             clockTrusted: trusted)
-        alarms.fire(event, site: config.siteName)
+        alarms.raise(event, site: config.siteName)
         return event
     }
 
@@ -181,30 +210,20 @@ actor DoorDaemon {
         var credential: Credential?
         var fingerprint: BadgeFingerprint?
         do {
-            fingerprint = try store.fingerprint(of: badge)
-            if let fingerprint { credential = try store.credential(for: fingerprint) }
-            overridesCache = try store.overrides()
+            fingerprint = try ports.store.fingerprint(of: badge)
+            if let fingerprint { credential = try ports.store.credential(for: fingerprint) }
         } catch {
             // The database cannot be read: deny (fail secure) and tell staff.
             logger.critical("cannot read the access database", metadata: ["error": "\(error)"])
             alarm(
                 EventRecord(
                     time: now, kind: .logDegraded, details: "cannot read the access database: \(error)",
-                    clockTrusted: trusted))
+                    clockTrusted: trusted), now: now)
         }
-        decider.policy = config.policy(overrides: overridesCache)
         let outcome = decider.decide(
             credential, reader: reader, now: now, monotonic: monotonic, mode: controller.mode, clockTrusted: trusted)
         let decision = outcome.decision
-        decisionCounts[decision.reason, default: 0] += 1
-        var doorEvents: [EventRecord] = []
-        if decision.isGranted {
-            doorEvents = perform(
-                controller.handle(.granted(decision.holderID), now: now, monotonic: monotonic), now: now,
-                trusted: trusted)
-        }
-        door.signal(decision)
-        readerFeedback?(reader, decision.isGranted)
+        metrics.count(decision.reason)
         logger.info(
             "badge decision",
             metadata: [
@@ -212,62 +231,129 @@ actor DoorDaemon {
                 "decision.reason": "\(decision.reason.rawValue)",
                 "holder.id": "\(decision.holderID?.description ?? "-")",
             ])
-        var events =
-            [EventRecord.decision(decision, badge: fingerprint, reader: reader, at: now, clockTrusted: trusted)]
-            + doorEvents
+        var events = [
+            EventRecord.decision(decision, badge: fingerprint, reader: reader, at: now, clockTrusted: trusted)
+        ]
         if let length = outcome.lockoutStarted { events.append(lockedOut(reader, length, now: now, trusted: trusted)) }
-        write(events)
+        if decision.isGranted {
+            act(
+                controller.handle(.granted(decision.holderID), now: now, monotonic: monotonic), causes: events,
+                now: now, trusted: trusted)
+            show(decision, on: reader)
+        } else {
+            show(decision, on: reader)
+            write(events, now: now)
+        }
+    }
+
+    /// Shows a decision at the door (LEDs, buzzer) and on the reader that read the badge.
+    private func show(_ decision: Decision, on reader: String) {
+        ports.door.signal(decision)
+        for port in ports.readers where port.readerNames.contains(reader) { port.show(decision, on: reader) }
     }
 
     // MARK: Door
 
-    private func sensor(_ input: DoorSensorInput) {
+    func sensor(_ input: DoorSensorInput) {
         let (now, mono, trusted) = readClock()
         let doorInput: DoorController.Input =
             switch input {
             case .contact(let open): .contact(open: open)
             case .exitButton: .exitRequest
             }
-        write(perform(controller.handle(doorInput, now: now, monotonic: mono), now: now, trusted: trusted))
+        act(controller.handle(doorInput, now: now, monotonic: mono), now: now, trusted: trusted)
     }
 
-    /// Carries out door actions: relays first, then returns the events (firing alarms) for the caller to log.
-    private func perform(_ actions: [DoorController.Action], now: Date, trusted: Bool) -> [EventRecord] {
-        var events: [EventRecord] = []
+    /// Feeds the door state machine an input now and carries out what it says.
+    func drive(_ input: DoorController.Input, causes: [EventRecord] = []) {
+        let (now, mono, trusted) = readClock()
+        act(controller.handle(input, now: now, monotonic: mono), causes: causes, now: now, trusted: trusted)
+    }
+
+    /// Carries out door actions and logs them with `causes` (the events that led to them). While the log is
+    /// healthy, an unlock is committed before the relay moves; a relock (the safe direction) moves first.
+    func act(
+        _ actions: [DoorController.Action], causes: [EventRecord] = [], now: Date, trusted: Bool
+    ) {
         var holderID: HolderID?
-        for case .relay(let unlocked, let cause, let holder) in actions {
+        var unlocks = false
+        for case .relay(let unlocked, _, let holder) in actions {
             holderID = holder ?? holderID
+            unlocks = unlocks || unlocked
+        }
+        var events = causes
+        for case .event(let kind, let details, let isAlarm) in actions {
+            let event = EventRecord(
+                time: now, kind: kind, holderID: kind == .doorUnlocked ? holderID : nil, details: details,
+                clockTrusted: trusted)
+            if isAlarm { alarms.raise(event, site: config.siteName) }
+            events.append(event)
+        }
+        let commitFirst = unlocks && !sink.degraded
+        if commitFirst { write(events, now: now) }
+        var failures: [EventRecord] = []
+        for case .relay(let unlocked, let cause, let holder) in actions {
             do {
-                try door.setRelay(unlocked: unlocked, cause: cause, holder: holder)
+                try ports.door.setRelay(unlocked: unlocked, cause: cause, holder: holder)
             } catch {
                 logger.critical(
                     "cannot drive the relay", metadata: ["error": "\(error)", "relay.unlocked": "\(unlocked)"])
                 let event = EventRecord(
                     time: now, kind: .logDegraded, details: "relay line error: \(error)", clockTrusted: trusted)
-                alarms.fire(event, site: config.siteName)
-                events.append(event)
+                alarms.raise(event, site: config.siteName)
+                failures.append(event)
             }
         }
-        for case .event(let kind, let details, let isAlarm) in actions {
-            let event = EventRecord(
-                time: now, kind: kind, holderID: kind == .doorUnlocked ? holderID : nil, details: details,
-                clockTrusted: trusted)
-            if isAlarm { alarms.fire(event, site: config.siteName) }
-            events.append(event)
-        }
-        return events
+        write(commitFirst ? failures : events + failures, now: now)
     }
 
-    private func alarm(_ event: EventRecord) {
-        alarms.fire(event, site: config.siteName)
-        write([event])
+    private func alarm(_ event: EventRecord, now: Date) {
+        alarms.raise(event, site: config.siteName)
+        write([event], now: now)
     }
 
-    private func write(_ events: [EventRecord]) {
+    func write(_ events: [EventRecord], now: Date) {
         guard !events.isEmpty else { return }
-        if let degraded = sink.write(events, logger: logger) {
-            alarms.fire(degraded, site: config.siteName)
+        if let degraded = sink.write(events, now: now, logger: logger) { alarms.raise(degraded, site: config.siteName) }
+    }
+
+    /// Commits a data change (after the waiting events) with its `admin_change`; throws the store's refusal.
+    func apply(_ change: RegistryChange, actor: String) throws(StoreError) -> ChangeResult {
+        let (now, _, trusted) = readClock()
+        do {
+            let result = try sink.apply(
+                change, ChangeContext(actor: actor, now: now, clockTrusted: trusted), logger: logger)
+            switch change {
+            case .addOverride, .removeOverride: refreshOverrides()
+            default: break
+            }
+            return result
+        } catch {
+            // A disk that refuses the change refuses the waiting events too: let the sink notice and alarm.
+            if case .diskFull = error, let degraded = sink.flush(now: now, logger: logger) {
+                alarms.raise(degraded, site: config.siteName)
+            } else if case .io = error, let degraded = sink.flush(now: now, logger: logger) {
+                alarms.raise(degraded, site: config.siteName)
+            }
+            throw error
         }
+    }
+
+    /// Purges events older than `before`, logged with `actor`.
+    func purge(before: Date, actor: String) throws(StoreError) -> AppliedPurge {
+        let (now, _, trusted) = readClock()
+        return try sink.purge(
+            before: before, ChangeContext(actor: actor, now: now, clockTrusted: trusted), logger: logger)
+    }
+
+    private func refreshOverrides() {
+        do {
+            overrides = try ports.store.overrides()
+        } catch {
+            logger.error(
+                "cannot read the calendar overrides; keeping the previous ones", metadata: ["error": "\(error)"])
+        }
+        decider.policy = config.policy(overrides: overrides)
     }
 
     // MARK: Ticks
@@ -275,16 +361,19 @@ actor DoorDaemon {
     private func tick() {
         let (now, mono, trusted) = readClock()
         let modeBefore = controller.mode
-        var events = perform(controller.handle(.tick, now: now, monotonic: mono), now: now, trusted: trusted)
+        act(controller.handle(.tick, now: now, monotonic: mono), now: now, trusted: trusted)
         if controller.mode != modeBefore, controller.mode == .normal {
-            // A hold-open ended by itself: persist it.
-            try? store.setDoorMode(.normal, ChangeContext(actor: "labdoord", now: now, clockTrusted: trusted))
+            // A hold-open ended by itself: store it, so that a restart does not bring it back.
+            do {
+                _ = try apply(.setDoorMode(.normal), actor: "labdoord")
+            } catch {
+                logger.error("cannot store the end of the hold-open", metadata: ["error": "\(error.description)"])
+            }
         }
-        events += clockEvents(now: now, monotonic: mono, trusted: trusted)
-        write(events)
-        if let degraded = sink.flush(logger: logger) { alarms.fire(degraded, site: config.siteName) }
+        write(clockEvents(now: now, monotonic: mono, trusted: trusted), now: now)
+        if let degraded = sink.flush(now: now, logger: logger) { alarms.raise(degraded, site: config.siteName) }
         if !sink.degraded {
-            do { try store.checkpointIfDue(now: now, monotonic: mono) } catch {
+            do { try ports.store.signCheckpointIfDue(now: now, monotonic: mono) } catch {
                 logger.error("checkpoint failed", metadata: ["error": "\(error)"])
             }
         }
@@ -292,329 +381,93 @@ actor DoorDaemon {
             notifier.watchdog()
             lastWatchdog = mono
         }
-        if let path = config.metricsTextfile, lastMetrics.map({ mono - $0 >= .seconds(15) }) ?? true {
+        if let path = config.metricsTextfile, lastMetrics.map({ mono - $0 >= DaemonMetrics.interval }) ?? true {
             lastMetrics = mono
-            writeMetrics(path)
+            let text = metrics.render(
+                relayUnlocked: controller.relayUnlocked, pendingEvents: sink.pendingCount, readers: readerStates)
+            do { try DaemonMetrics.write(text, to: path) } catch {
+                logger.error("cannot write metrics", metadata: ["metrics.path": "\(path)", "error": "\(error)"])
+            }
         }
     }
 
     private func clockEvents(now: Date, monotonic: MonotonicInstant, trusted: Bool) -> [EventRecord] {
-        var events: [EventRecord] = []
-        let offset = now.timeIntervalSince1970 - Double(monotonic.sinceOrigin.components.seconds)
-        if let last = lastClockOffset, abs(offset - last) > 2 {
-            let step = Int((offset - last).rounded())
-            logger.warning("wall clock stepped", metadata: ["clock.step_seconds": "\(step)"])
-            events.append(
-                EventRecord(
-                    time: now, kind: .clockStep, details: "the wall clock stepped by \(step) s", clockTrusted: trusted))
-        }
-        lastClockOffset = offset
-        if let lastTrusted, lastTrusted != trusted {
-            events.append(
-                EventRecord(
+        clockMonitor.observe(now: now, monotonic: monotonic, trusted: trusted).map { change in
+            switch change {
+            case .stepped(let seconds):
+                logger.warning("wall clock stepped", metadata: ["clock.step_seconds": "\(seconds)"])
+                return EventRecord(
+                    time: now, kind: .clockStep, details: "the wall clock stepped by \(seconds) s",
+                    clockTrusted: trusted)
+            case .trust(let synchronised):
+                return EventRecord(
                     time: now, kind: .clockStep,
-                    details: trusted
+                    details: synchronised
                         ? "the clock is synchronised again"
                         : "the clock is no longer synchronised: only staff can enter",
-                    clockTrusted: trusted))
-        }
-        lastTrusted = trusted
-        return events
-    }
-
-    private func writeMetrics(_ path: String) {
-        var lines = [
-            "# HELP labdoor_relay_unlocked Whether the door relay is unlocked (1) or locked (0).",
-            "# TYPE labdoor_relay_unlocked gauge", "labdoor_relay_unlocked \(controller.relayUnlocked ? 1 : 0)",
-            "# HELP labdoor_log_pending_events Events waiting in memory because the log cannot be written.",
-            "# TYPE labdoor_log_pending_events gauge", "labdoor_log_pending_events \(sink.pendingCount)",
-            "# HELP labdoor_decisions_total Badge decisions since start, by reason.",
-            "# TYPE labdoor_decisions_total counter",
-        ]
-        for reason in ReasonCode.allCases {
-            lines.append("labdoor_decisions_total{reason=\"\(reason.rawValue)\"} \(decisionCounts[reason] ?? 0)")
-        }
-        lines.append("# HELP labdoor_reader_up Whether a reader is attached.")
-        lines.append("# TYPE labdoor_reader_up gauge")
-        for (name, state) in readerStates.sorted(by: { $0.key < $1.key }) {
-            lines.append("labdoor_reader_up{reader=\"\(name)\"} \(state == "attached" ? 1 : 0)")
-        }
-        let temporary = path + ".tmp"
-        do {
-            try (lines.joined(separator: "\n") + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
-            _ = rename(temporary, path)
-        } catch {
-            logger.error("cannot write metrics", metadata: ["metrics.path": "\(path)", "error": "\(error)"])
+                    clockTrusted: trusted)
+            }
         }
     }
 
     // MARK: Reload
 
-    private func reload() {
+    private func reload(_ result: ConfigReload) {
         notifier.reloading()
-        defer { notifier.ready(status: status) }
+        defer { notifier.ready(status: statusLine) }
         let (now, _, trusted) = readClock()
-        guard let configPath else {
+        switch result {
+        case .noFile:
             logger.notice("reload requested, but the daemon runs without a configuration file")
-            return
-        }
-        do {
-            let new = try LabDoorConfiguration.load(path: configPath)
-            var restartNeeded: [String] = []
-            if new.paths != config.paths { restartNeeded.append("[paths]") }
-            if new.readers != config.readers { restartNeeded.append("[[reader]]") }
-            if new.door.backend != config.door.backend || new.door.chip != config.door.chip {
-                restartNeeded.append("[door] backend/chip")
-            }
+        case .failed(let error):
+            logger.error(
+                "configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            write(
+                [
+                    EventRecord(
+                        time: now, kind: .configReloaded,
+                        details: JSONValue.object([("ok", .bool(false)), ("error", .string(error.description))])
+                            .description,
+                        clockTrusted: trusted)
+                ], now: now)
+        case .loaded(let new):
+            let restartNeeded = new.restartNeeded(comparedTo: config)
             config = new
-            decider.policy = new.policy(overrides: overridesCache)
+            decider.policy = new.policy(overrides: overrides)
             controller.settings = Self.doorSettings(new.door)
-            alarms = AlarmHook(
-                command: new.alarms.command, timeout: .seconds(new.alarms.timeoutSeconds), logger: logger)
+            alarms = ports.alarms(new.alarms)
             logger.notice(
                 "configuration reloaded",
                 metadata: ["config.restart_needed": "\(restartNeeded.joined(separator: ", "))"])
-            write([
-                EventRecord(
-                    time: now, kind: .configReloaded,
-                    details: JSONValue.object([
-                        ("ok", .bool(true)), ("restart_needed", .array(restartNeeded.map(JSONValue.string))),
-                    ]).description, clockTrusted: trusted)
-            ])
-            _ = try? store.checkpoint(kind: .config, now: now)
-        } catch {
-            logger.error(
-                "configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
-            write([
-                EventRecord(
-                    time: now, kind: .configReloaded,
-                    details: JSONValue.object([("ok", .bool(false)), ("error", .string(error.description))])
-                        .description,
-                    clockTrusted: trusted)
-            ])
+            write(
+                [
+                    EventRecord(
+                        time: now, kind: .configReloaded,
+                        details: JSONValue.object([
+                            ("ok", .bool(true)), ("restart_needed", .array(restartNeeded.map(JSONValue.string))),
+                        ]).description, clockTrusted: trusted)
+                ], now: now)
+            if !sink.degraded {
+                do { try ports.store.signCheckpoint(kind: .config, now: now, monotonic: nil) } catch {
+                    logger.error("checkpoint after the reload failed", metadata: ["error": "\(error)"])
+                }
+            }
         }
     }
 
-    // MARK: Control requests
-
-    var status: String {
-        "door \(controller.relayUnlocked ? "unlocked" : "locked"), mode \(modeName(controller.mode)), \(readerStates.count) reader(s)"
+    /// The systemd status line.
+    var statusLine: String {
+        "door \(controller.relayUnlocked ? "unlocked" : "locked"), mode \(controller.mode.name), \(readerStates.count) reader(s)"
     }
+}
 
-    private func modeName(_ mode: DoorMode) -> String {
-        switch mode {
+extension DoorMode {
+    /// The mode's name in status and the log (`normal`, `lockdown`, `hold_open`).
+    var name: String {
+        switch self {
         case .normal: "normal"
         case .lockdown: "lockdown"
         case .holdOpen: "hold_open"
-        }
-    }
-
-    private func doorStatus() -> JSONValue {
-        var holdUntil: JSONValue = .null
-        if case .holdOpen(let until) = controller.mode { holdUntil = .string(UTCTimestamp.format(until)) }
-        let hasContact = config.door.backend == .sim || config.door.contactLine != nil
-        return .object([
-            ("backend", .string(config.door.backend.rawValue)),
-            ("relay", .string(controller.relayUnlocked ? "unlocked" : "locked")),
-            ("contact", .string(hasContact ? (controller.doorOpen ? "open" : "closed") : "none")),
-            ("mode", .string(modeName(controller.mode))), ("hold_until", holdUntil),
-        ])
-    }
-
-    func handle(_ request: JSONValue, caller: Caller) -> JSONValue {
-        let id = request["id"] ?? .null
-        let args = request["args"] ?? .object([])
-        guard let command = request["cmd"]?.stringValue else {
-            return ControlServer.error(id: id, code: "bad_request", message: "a request needs \"cmd\"")
-        }
-        let readOnly: Set<String> = ["status", "door.status", "holder.list"]
-        if !readOnly.contains(command) && caller.role < .admin {
-            return ControlServer.error(
-                id: id, code: "forbidden",
-                message:
-                    "permission denied: \(command) changes the door or its data; \(caller.user) may only read (add them to \(Caller.adminGroup))"
-            )
-        }
-        do {
-            let result = try perform(command, args, caller: caller)
-            return ControlServer.success(id: id, result)
-        } catch let failure as RequestFailure {
-            return ControlServer.error(id: id, code: failure.code, message: failure.message)
-        } catch {
-            return ControlServer.error(id: id, code: "failed", message: "\(error)")
-        }
-    }
-
-    struct RequestFailure: Error {
-        let code: String
-        let message: String
-        static func bad(_ message: String) -> RequestFailure { RequestFailure(code: "bad_request", message: message) }
-    }
-
-    private func string(_ args: JSONValue, _ key: String) throws -> String {
-        guard let value = args[key]?.stringValue, !value.isEmpty else {
-            throw RequestFailure.bad("missing \"\(key)\" (a string)")
-        }
-        return value
-    }
-
-    private func holderID(_ args: JSONValue) throws -> HolderID {
-        guard let id = args["holder"]?.intValue else { throw RequestFailure.bad("missing \"holder\" (a holder id)") }
-        return HolderID(rawValue: id)
-    }
-
-    private func time(_ args: JSONValue, _ key: String) throws -> Date {
-        do {
-            return try InstantParser.parse(try string(args, key), zone: config.zone)
-        } catch let error as InstantParser.ParseError {
-            throw RequestFailure.bad("\(key): \(error.description)")
-        }
-    }
-
-    private static func holderJSON(_ h: Holder) -> JSONValue {
-        .object([
-            ("id", .int(h.id.rawValue)), ("name", .string(h.name)), ("profile", .string(h.profile)),
-            ("organisation", .optional(h.organisation)), ("email", .optional(h.email)),
-            ("suspended", .bool(h.suspended)),
-        ])
-    }
-
-    private func perform(_ command: String, _ args: JSONValue, caller: Caller) throws -> JSONValue {
-        let (now, mono, trusted) = readClock()
-        let context = ChangeContext(actor: caller.user, now: now, clockTrusted: trusted)
-        func storeCall<T>(_ body: () throws(StoreError) -> T) throws -> T {
-            do { return try body() } catch { throw RequestFailure(code: "refused", message: error.description) }
-        }
-        func doorCommand(_ input: DoorController.Input, _ details: JSONValue) -> JSONValue {
-            var events = [
-                EventRecord(
-                    time: now, kind: .adminChange, actor: caller.user, details: details.description,
-                    clockTrusted: trusted)
-            ]
-            events += perform(controller.handle(input, now: now, monotonic: mono), now: now, trusted: trusted)
-            write(events)
-            return doorStatus()
-        }
-        switch command {
-        case "status":
-            return .object([
-                ("site", .string(config.siteName)), ("time_zone", .string(config.zone.identifier)),
-                ("door", doorStatus()),
-                (
-                    "readers",
-                    .array(
-                        config.readers.map { r in
-                            .object([
-                                ("name", .string(r.name)), ("backend", .string(r.backend.rawValue)),
-                                ("state", .string(readerStates[r.name] ?? "unknown")),
-                            ])
-                        })
-                ),
-                (
-                    "log",
-                    .object([
-                        ("last_seq", .int(sink.lastSeq)), ("pending", .int(Int64(sink.pendingCount))),
-                        ("degraded", .bool(sink.degraded)),
-                    ])
-                ),
-                ("clock", .object([("trusted", .bool(trusted)), ("source", .string(config.clockTrust.rawValue))])),
-            ])
-        case "door.status":
-            return doorStatus()
-        case "holder.list":
-            return .array(try storeCall { () throws(StoreError) in try store.holders() }.map(Self.holderJSON))
-        case "holder.add":
-            let name = try string(args, "name")
-            let profile = try string(args, "profile")
-            guard config.profiles[profile] != nil else {
-                throw RequestFailure.bad(
-                    "profile \"\(profile)\" is not configured; configured: \(config.profiles.keys.sorted().joined(separator: ", "))"
-                )
-            }
-            let holder = try storeCall { () throws(StoreError) in
-                try store.addHolder(
-                    name: name, profile: profile, organisation: args["organisation"]?.stringValue,
-                    email: args["email"]?.stringValue, context)
-            }
-            return Self.holderJSON(holder)
-        case "badge.assign":
-            let number = try badgeNumber(args)
-            let holder = try holderID(args)
-            let badge = try storeCall { () throws(StoreError) in try store.assignBadge(number, to: holder, context) }
-            return .object([
-                ("holder", .int(holder.rawValue)), ("last4", .string(badge.lastFour)),
-                ("fingerprint", .string(badge.fingerprint.rawValue)),
-            ])
-        case "badge.revoke":
-            let number = try badgeNumber(args)
-            try storeCall { () throws(StoreError) in try store.revokeBadge(number, context) }
-            return .object([("revoked", .string(number.lastFour))])
-        case "registration.add":
-            let holder = try holderID(args)
-            let from = try time(args, "from")
-            let until = try time(args, "until")
-            guard from < until else { throw RequestFailure.bad("from must be before until") }
-            let registration = try storeCall { () throws(StoreError) in
-                try store.addRegistration(holder: holder, from: from, until: until, context)
-            }
-            return .object([
-                ("id", .int(registration.id)), ("holder", .int(holder.rawValue)),
-                ("from", .string(UTCTimestamp.format(from))),
-                ("until", .string(UTCTimestamp.format(until))),
-            ])
-        case "door.unlock":
-            let seconds = args["for"]?.intValue ?? Int64(config.door.unlockSeconds)
-            guard (1...43_200).contains(seconds) else { throw RequestFailure.bad("for must be 1 s to 12 h") }
-            return doorCommand(
-                .remoteUnlock(.seconds(seconds)), .object([("action", .string("door_unlock")), ("for", .int(seconds))]))
-        case "door.lock":
-            if case .holdOpen = controller.mode {
-                try storeCall { () throws(StoreError) in try store.setDoorMode(.normal, context) }
-            }
-            return doorCommand(.lock, .object([("action", .string("door_lock"))]))
-        case "door.lockdown":
-            guard let on = args["on"]?.boolValue else { throw RequestFailure.bad("missing \"on\" (true or false)") }
-            let mode: DoorMode = on ? .lockdown : .normal
-            try storeCall { () throws(StoreError) in try store.setDoorMode(mode, context) }
-            write(perform(controller.handle(.mode(mode), now: now, monotonic: mono), now: now, trusted: trusted))
-            return doorStatus()
-        case "door.hold_open":
-            let until = try time(args, "until")
-            guard until > now else { throw RequestFailure.bad("until must be in the future") }
-            try storeCall { () throws(StoreError) in try store.setDoorMode(.holdOpen(until: until), context) }
-            write(
-                perform(
-                    controller.handle(.mode(.holdOpen(until: until)), now: now, monotonic: mono), now: now,
-                    trusted: trusted))
-            return doorStatus()
-        case "door.release":
-            try storeCall { () throws(StoreError) in try store.setDoorMode(.normal, context) }
-            write(perform(controller.handle(.mode(.normal), now: now, monotonic: mono), now: now, trusted: trusted))
-            return doorStatus()
-        case "door.simulate":
-            guard config.door.backend == .sim else {
-                throw RequestFailure.bad("door simulate works only with [door] backend = \"sim\"")
-            }
-            let input = try string(args, "input")
-            let sensorInput: DoorSensorInput
-            switch input {
-            case "contact=open": sensorInput = .contact(open: true)
-            case "contact=closed": sensorInput = .contact(open: false)
-            case "exit": sensorInput = .exitButton
-            default: throw RequestFailure.bad("input must be contact=open, contact=closed or exit")
-            }
-            sensor(sensorInput)
-            return doorStatus()
-        default:
-            throw RequestFailure(code: "unknown_command", message: "unknown command \"\(command)\"")
-        }
-    }
-
-    private func badgeNumber(_ args: JSONValue) throws -> BadgeID {
-        do {
-            return try BadgeID(parsing: try string(args, "number"))
-        } catch let error as BadgeID.ParseError {
-            throw RequestFailure.bad(error.description)
         }
     }
 }

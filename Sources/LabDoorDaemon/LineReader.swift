@@ -1,5 +1,6 @@
 import Foundation
 import LabDoorCore
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -8,7 +9,10 @@ import LabDoorCore
 /// A reader that takes one badge number per line from a file descriptor: standard input (`backend = "stdin"`)
 /// or a FIFO (`backend = "fifo"`, opened read-write so that it never sees end-of-file when a writer closes).
 /// Reads run on a dedicated thread; lines longer than `maximumLine` are rejected, not buffered.
-final class LineReader: Sendable {
+///
+/// A reader port for one reader. `stop` does not interrupt the blocked read: the thread ends with the process
+/// (closing a descriptor another thread is reading from could hand its number to an unrelated file).
+final class LineReader: ReaderPort {
     /// The longest accepted line; longer input is discarded up to the next newline and reported.
     static let maximumLine = 128
 
@@ -28,8 +32,22 @@ final class LineReader: Sendable {
         self.source = source
     }
 
+    /// This reader's name.
+    var readerNames: [String] { [name] }
+
+    /// Nothing to stop (see the type's note).
+    func stop() {}
+
+    /// A FIFO or standard input has no light to show a decision on.
+    func show(_ decision: Decision, on reader: String) {}
+
     /// Opens the source and starts the reading thread; `deliver` is called for every line and state change.
-    func start(deliver: @escaping @Sendable (ReaderInput) -> Void) throws {
+    func start(deliver: @escaping @Sendable (String, ReaderInput) -> Void) throws {
+        let name = name
+        try open { input in deliver(name, input) }
+    }
+
+    private func open(deliver: @escaping @Sendable (ReaderInput) -> Void) throws(ReaderError) {
         let fd: Int32
         switch source {
         case .standardInput:
@@ -38,15 +56,13 @@ final class LineReader: Sendable {
             var info = stat()
             if stat(path, &info) != 0 {
                 guard mkfifo(path, 0o620) == 0 else {
-                    throw ReaderError(message: "cannot create FIFO \(path): \(String(cString: strerror(errno)))")
+                    throw ReaderError(message: "cannot create FIFO \(path)", errno: errno)
                 }
             } else if (info.st_mode & S_IFMT) != S_IFIFO {
                 throw ReaderError(message: "\(path) exists and is not a FIFO; remove it or set another path")
             }
-            fd = open(path, O_RDWR | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw ReaderError(message: "cannot open FIFO \(path): \(String(cString: strerror(errno)))")
-            }
+            fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else { throw ReaderError(message: "cannot open FIFO \(path)", errno: errno) }
         }
         let description: String =
             switch source {
@@ -89,6 +105,15 @@ final class LineReader: Sendable {
 struct ReaderError: Error, CustomStringConvertible {
     /// What went wrong and what to do.
     let message: String
-    /// The message.
-    var description: String { message }
+    /// The errno of the call that failed, if one did.
+    let errno: Errno?
+
+    /// An error, with the errno a call left when there is one.
+    init(message: String, errno code: Int32? = nil) {
+        self.message = message
+        self.errno = code.map { Errno(rawValue: $0) }
+    }
+
+    /// The message, and the system's word for the errno.
+    var description: String { message + (errno.map { ": \($0)" } ?? "") }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import LabDoorCore
-import LabDoorHardware
-import LabDoorStore
+import LabDoorProtocol
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// The decision loop as a service: on graceful shutdown it finishes the input stream, then relocks, logs the
@@ -25,131 +25,152 @@ struct DecisionLoopService: Service {
 
 /// Ticks the decision loop four times a second (door timers, checkpoints, watchdog, metrics).
 struct TickService: Service {
+    static let interval: Duration = .milliseconds(250)
     let continuation: AsyncStream<DaemonInput>.Continuation
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(250))
+            do {
+                try await Task.sleep(for: Self.interval)
+            } catch {
+                return  // cancelled: the group is stopping
+            }
             continuation.yield(.tick)
         }
     }
 }
 
-/// SIGHUP → reload.
+/// SIGHUP → read the configuration again (here, off the decision loop) → hand the result to the loop.
 struct ReloadSignalService: Service {
+    let configPath: String?
     let continuation: AsyncStream<DaemonInput>.Continuation
 
     func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            continuation.yield(.reload)
+            continuation.yield(.reload(ConfigReload.read(configPath)))
         }
     }
 }
 
-/// The badge readers: line readers on their own threads, USB readers on the libusb event thread, all feeding
-/// the decision loop.
+/// The badge readers: every reader port started, feeding the decision loop, and stopped at shutdown.
 struct ReaderService: Service {
-    let readers: [LineReader]
-    let usb: USBReaderHub?
+    let readers: [any ReaderPort]
     let continuation: AsyncStream<DaemonInput>.Continuation
     let logger: Logger
 
     func run() async throws {
-        if let usb {
+        for port in readers {
             do {
-                try usb.start()
+                try port.start { [continuation] name, input in continuation.yield(.reader(name, input)) }
             } catch {
-                logger.critical("USB readers could not start", metadata: ["error": "\(error)"])
+                logger.critical(
+                    "readers could not start",
+                    metadata: ["readers": "\(port.readerNames.joined(separator: ","))", "error": "\(error)"])
+                for name in port.readerNames {
+                    continuation.yield(.reader(name, .detached("could not start: \(error)")))
+                }
             }
         }
-        defer { usb?.stop() }
-        for reader in readers {
-            do {
-                try reader.start { [continuation] input in continuation.yield(.reader(reader.name, input)) }
-            } catch {
-                logger.error("reader could not start", metadata: ["reader": "\(reader.name)", "error": "\(error)"])
-                continuation.yield(.reader(reader.name, .detached("could not start: \(error)")))
-            }
-        }
+        defer { for port in readers { port.stop() } }
         try? await gracefulShutdown()
     }
 }
 
-/// The control socket.
+/// The control socket: each request is checked against its command's role, then runs where its route says —
+/// on the decision loop, or on the client's thread for reads and streams.
 struct ControlService: Service {
+    /// How long a client waits for the decision loop.
+    static let answerTimeout = 15
+
     let server: ControlServer
-    let store: LabDoorStore
+    let router: ControlRouter
     let continuation: AsyncStream<DaemonInput>.Continuation
 
     func run() async throws {
-        server.start { [store, continuation] request, caller, connection in
-            if request["cmd"]?.stringValue == "events.follow" {
-                Self.follow(request, store: store, connection: connection)
-                return nil
+        server.start { [router, continuation] request, caller, channel in
+            Self.respond(to: request, caller: caller, channel: channel, router: router) { work in
+                if case .terminated = continuation.yield(.request(work)) { return false }
+                return true
             }
-            return Self.forward(request, caller: caller, continuation: continuation)
         }
         try? await gracefulShutdown()
         server.stop()
     }
 
-    /// Hands a request to the decision loop and waits for its answer (on the client's thread).
-    static func forward(
-        _ request: JSONValue, caller: Caller, continuation: AsyncStream<DaemonInput>.Continuation
-    ) -> JSONValue {
-        let answer = Answer()
-        let result = continuation.yield(.request(request, caller, reply: { answer.set($0) }))
-        if case .terminated = result {
-            return ControlServer.error(id: request["id"] ?? .null, code: "stopping", message: "labdoord is stopping")
+    /// Answers one request on `channel`; returns false when the connection should close.
+    static func respond(
+        to request: JSONValue, caller: Caller, channel: LineChannel, router: ControlRouter,
+        submit: (LoopRequest) -> Bool
+    ) -> Bool {
+        let header: RequestHeader
+        do {
+            header = try RequestHeader(parsing: request)
+        } catch {
+            channel.send(ControlEnvelope.failure(id: request["id"] ?? .null, error))
+            return error.code != .badVersion  // nothing else this client says will be understood
         }
-        return answer.wait(seconds: 15)
-            ?? ControlServer.error(
-                id: request["id"] ?? .null, code: "timeout", message: "labdoord did not answer within 15 s")
+        guard let route = router.route(header.command) else {
+            let error = ControlError(
+                .unknownCommand, "unknown command \"\(header.command)\"; this labdoord knows: \(router.names)")
+            return channel.send(ControlEnvelope.failure(id: header.id, error))
+        }
+        do {
+            try route.authorize(caller.role, caller.user)
+            switch route.handler {
+            case .query(let handle):
+                return channel.send(
+                    ControlEnvelope.success(id: header.id, result: try handle(header.arguments, caller)))
+            case .loop(let prepare):
+                let work = try prepare(header.arguments)
+                let result = try onLoop(work, caller: caller, submit: submit)
+                return channel.send(ControlEnvelope.success(id: header.id, result: result))
+            case .stream(let handle):
+                try handle(header.arguments, caller) { item in
+                    channel.send(ControlEnvelope.success(id: header.id, result: item))
+                }
+                return false
+            }
+        } catch {
+            return channel.send(ControlEnvelope.failure(id: header.id, error))
+        }
     }
 
-    /// Streams committed events to the client until it goes away (a heartbeat every 5 s finds out).
-    static func follow(_ request: JSONValue, store: LabDoorStore, connection: Connection) {
-        let id = request["id"] ?? .null
-        var after = request["args"]?["after"]?.intValue ?? ((try? store.events(EventFilter(limit: 1)))?.last?.seq ?? 0)
-        var quiet = 0
-        while true {
-            let events = (try? store.events(EventFilter(afterSeq: after, limit: nil))) ?? []
-            for event in events {
-                let line = JSONValue.object([
-                    ("v", .int(ControlServer.protocolVersion)), ("id", id), ("ok", .bool(true)), ("event", event.json),
-                ])
-                guard connection.send(line) else { return }
-                after = event.seq
-            }
-            quiet = events.isEmpty ? quiet + 1 : 0
-            if quiet >= 20 {
-                quiet = 0
-                guard
-                    connection.send(
-                        .object([
-                            ("v", .int(ControlServer.protocolVersion)), ("id", id), ("ok", .bool(true)),
-                            ("heartbeat", .bool(true)),
-                        ]))
-                else { return }
-            }
-            usleep(250_000)
+    /// Runs `work` on the decision loop and waits (on this client thread) for its answer.
+    private static func onLoop(
+        _ work: ControlRouter.LoopWork, caller: Caller, submit: (LoopRequest) -> Bool
+    ) throws(ControlError) -> JSONValue {
+        let answer = Answer()
+        let submitted = submit(
+            LoopRequest { daemon in
+                answer.set(Result { () throws(ControlError) -> JSONValue in try work.run(caller, daemon) })
+            })
+        guard submitted else { throw ControlError(.stopping, "labdoord is stopping") }
+        guard let result = answer.wait(seconds: answerTimeout) else {
+            throw ControlError(.timeout, "labdoord did not answer within \(answerTimeout) s")
         }
+        return try result.get()
     }
 }
 
-/// A one-shot answer handed from the decision loop to a waiting client thread.
-final class Answer: @unchecked Sendable {
-    private let semaphore = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var value: JSONValue?
+extension ControlRouter {
+    /// The known command names, for the `unknown_command` message.
+    var names: String { routes.keys.sorted().joined(separator: ", ") }
+}
 
-    func set(_ value: JSONValue) {
-        lock.withLock { self.value = value }
+/// A one-shot answer handed from the decision loop to a waiting client thread.
+final class Answer: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    private let value = Mutex<Result<JSONValue, ControlError>?>(nil)
+
+    /// Delivers the answer (once).
+    func set(_ result: Result<JSONValue, ControlError>) {
+        value.withLock { $0 = result }
         semaphore.signal()
     }
 
-    func wait(seconds: Int) -> JSONValue? {
+    /// Waits up to `seconds` for the answer.
+    func wait(seconds: Int) -> Result<JSONValue, ControlError>? {
         guard semaphore.wait(timeout: .now() + .seconds(seconds)) == .success else { return nil }
-        return lock.withLock { value }
+        return value.withLock { $0 }
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import LabDoorCore
+import Synchronization
 
 /// The simulated door (`backend = "sim"`): prints each change as one line on standard output, e.g.
 /// `door: relay=unlocked reason=granted holder=17` and `door: relay=locked reason=timeout`. Contact and exit
 /// button changes come in through the control socket (`labdoorctl door simulate …`).
 final class SimulatedDoor: DoorActuator {
-    private let lock = NSLock()
+    private let output = Mutex(())
 
     /// A simulated door (the relay starts locked; the caller drives it locked first anyway).
     init() {}
@@ -26,7 +27,7 @@ final class SimulatedDoor: DoorActuator {
     func close() {}
 
     private func emit(_ line: String) {
-        lock.withLock {
+        output.withLock { _ in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
     }

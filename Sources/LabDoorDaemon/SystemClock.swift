@@ -3,6 +3,10 @@ import Foundation
 import LabDoorConfig
 import LabDoorCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The real clocks: `Date()` for the wall clock, CLOCK_MONOTONIC for durations, and clock trust from
 /// systemd-timesyncd's flag file or the kernel's adjtimex state.
 struct SystemClock: SiteClock {
@@ -16,7 +20,14 @@ struct SystemClock: SiteClock {
 
     /// CLOCK_MONOTONIC.
     func monotonicNow() -> MonotonicInstant {
-        MonotonicInstant(sinceOrigin: .nanoseconds(labdoor_sys_monotonic_nanoseconds()))
+        MonotonicInstant(sinceOrigin: .nanoseconds(Self.monotonicNanoseconds()))
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds (what systemd's `MONOTONIC_USEC` counts too).
+    static func monotonicNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     /// Whether the wall clock may be trusted for time-dependent decisions.

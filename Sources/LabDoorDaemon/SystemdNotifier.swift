@@ -1,5 +1,5 @@
-import CLabDoorSystem
 import Foundation
+import LabDoorProtocol
 
 #if canImport(Glibc)
     import Glibc
@@ -34,9 +34,8 @@ struct SystemdNotifier: Sendable {
     func stopping() { send("STOPPING=1") }
     /// Sends `RELOADING=1` with the monotonic time, then the caller sends `ready` again.
     func reloading() {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        send("RELOADING=1\nMONOTONIC_USEC=\(Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)")
+        let microseconds = SystemClock.monotonicNanoseconds() / 1000
+        send("RELOADING=1\nMONOTONIC_USEC=\(microseconds)")
     }
 
     /// Sends one datagram; failures are ignored (systemd may be gone at shutdown).
@@ -45,14 +44,9 @@ struct SystemdNotifier: Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var address = sockaddr_un()
-        var length = socklen_t(0)
-        guard labdoor_sys_unix_address(socketPath, &address, &length) == 0 else { return }
         let payload = Array(message.utf8)
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
-            }
+        _ = try? UnixSocket.withAddress(socketPath) { address, length in
+            payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), address, length) }
         }
     }
 }

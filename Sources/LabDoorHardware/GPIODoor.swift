@@ -2,6 +2,8 @@ import CLabDoorGPIO
 import Dispatch
 import Foundation
 public import LabDoorCore
+import Synchronization
+public import SystemPackage
 
 /// A GPIO line: by offset on its chip, or by name.
 public enum GPIOLineReference: Hashable, Sendable, CustomStringConvertible {
@@ -54,43 +56,64 @@ public struct GPIODoorWiring: Hashable, Sendable {
     public var lockedLevel: Int32 { relayActiveLow ? 1 : 0 }
 }
 
-/// A GPIO error, naming the chip or line and what to check.
+/// A GPIO error, naming the chip or line and what to check, with the errno libgpiod left when a call failed.
 public struct GPIOError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong and what to do.
     public let message: String
-    /// An error with a message.
-    public init(message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
+    /// The error number of the failed call (nil for configuration mistakes found without a call).
+    public let errno: Errno?
+
+    /// An error with a message, and the errno of the call that failed, if one did.
+    public init(message: String, errno code: Int32? = nil) {
+        self.message = message
+        self.errno = code.map { Errno(rawValue: $0) }
+    }
+
+    /// The message, with the system's word for the errno.
+    public var description: String { message + (errno.map { " (\($0))" } ?? "") }
 }
 
 /// The door over libgpiod: the relay (requested with its locked level from the first instant), optional LEDs
 /// and buzzer, and the contact and exit inputs, whose debounced changes are delivered to `onInput`.
 ///
-/// Thread safety: `setRelay`, `signal` and `close` may be called from any thread; line events are read on a
-/// private serial queue via a Dispatch read source per input.
+/// Thread safety: `setRelay`, `signal` and `close` may be called from any thread; the output lines are used
+/// under `outputs`' lock. Input events, debounce and the inputs' state live on the private serial `queue`; each
+/// input line is released (its event fd closed) in its Dispatch source's cancel handler, on that queue, and the
+/// chip is closed only after every input line has been released.
 public final class GPIODoor: DoorActuator, @unchecked Sendable {
     static let consumer = "labdoord"
+
+    /// The output lines (C pointers, used only inside the mutex: hence unchecked).
+    private struct Outputs: @unchecked Sendable {
+        var closed = false
+        var relay: OpaquePointer
+        var lines: [String: OpaquePointer]
+    }
 
     private let wiring: GPIODoorWiring
     private let queue = DispatchQueue(label: "labdoord.gpio")
     private let chip: OpaquePointer
-    private let relay: OpaquePointer
-    private var outputs: [String: OpaquePointer] = [:]
-    private var inputs: [(role: DoorInputRole, line: OpaquePointer, source: DispatchSourceRead)] = []
+    private let outputs: Mutex<Outputs>
+    /// The input lines and their sources (fixed after `init`).
+    private let inputs: [(role: DoorInputRole, line: OpaquePointer, source: any DispatchSourceRead)]
+    /// On `queue` only: the last stable level of each input, debounce checks pending, lines already released.
     private var stable: [DoorInputRole: Int32] = [:]
     private var pendingCheck: Set<DoorInputRole> = []
+    private var released: Set<DoorInputRole> = []
     private let onInput: @Sendable (DoorSensorInput) -> Void
-    private var closed = false
-    private let lock = NSLock()
 
-    enum DoorInputRole: Hashable { case contact, exit }
+    enum DoorInputRole: Hashable, Sendable { case contact, exit }
 
     /// Opens the chip, takes the relay line driven locked, then the other lines.
     public init(wiring: GPIODoorWiring, onInput: @escaping @Sendable (DoorSensorInput) -> Void) throws(GPIOError) {
         self.wiring = wiring
         self.onInput = onInput
-        chip = try Self.openChip(wiring.chip)
+        let chip = try Self.openChip(wiring.chip)
+        self.chip = chip
+        var relay: OpaquePointer?
+        var lines: [String: OpaquePointer] = [:]
+        var inputs: [(role: DoorInputRole, line: OpaquePointer, source: any DispatchSourceRead)] = []
+        var levels: [DoorInputRole: Int32] = [:]
         do {
             relay = try Self.requestOutput(
                 chip, wiring.relay, role: "relay_line", value: wiring.lockedLevel, chipSpec: wiring.chip)
@@ -98,37 +121,54 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
                 ("green_led_line", wiring.greenLED), ("red_led_line", wiring.redLED), ("buzzer_line", wiring.buzzer),
             ] {
                 guard let reference else { continue }
-                outputs[role] = try Self.requestOutput(chip, reference, role: role, value: 0, chipSpec: wiring.chip)
+                lines[role] = try Self.requestOutput(chip, reference, role: role, value: 0, chipSpec: wiring.chip)
             }
             for (role, reference) in [(DoorInputRole.contact, wiring.contact), (.exit, wiring.exit)] {
                 guard let reference else { continue }
                 let line = try Self.requestInput(
                     chip, reference, role: role == .contact ? "contact_line" : "exit_line", chipSpec: wiring.chip)
-                stable[role] = labdoor_gpio_get_value(line)
-                let source = DispatchSource.makeReadSource(fileDescriptor: labdoor_gpio_event_fd(line), queue: queue)
-                source.setEventHandler { [weak self] in self?.drainEvents(role, line) }
-                inputs.append((role, line, source))
+                levels[role] = labdoor_gpio_get_value(line)
+                inputs.append(
+                    (
+                        role, line,
+                        DispatchSource.makeReadSource(fileDescriptor: labdoor_gpio_event_fd(line), queue: queue)
+                    )
+                )
             }
         } catch {
-            Self.releaseAll(chip: chip, relay: nil, outputs: outputs.values, inputs: inputs.map(\.line))
+            if let relay { labdoor_gpio_release(relay) }
+            for line in lines.values { labdoor_gpio_release(line) }
+            for input in inputs { labdoor_gpio_release(input.line) }
+            labdoor_gpio_chip_close(chip)
             throw error
         }
-        for input in inputs { input.source.resume() }
+        guard let relay else { throw GPIOError(message: "relay_line was not requested") }
+        self.outputs = Mutex(Outputs(relay: relay, lines: lines))
+        self.inputs = inputs
+        self.stable = levels
+        for input in inputs {
+            let (role, line) = (input.role, input.line)
+            input.source.setEventHandler { [weak self] in self?.drainEvents(role, line) }
+            input.source.resume()
+        }
         // The contact's state at start: report it so the door logic knows.
-        if let level = stable[.contact], wiring.contact != nil {
-            let open = (level == 1) == wiring.contactOpenHigh
-            if open { onInput(.contact(open: true)) }
+        if let level = levels[.contact], wiring.contact != nil, (level == 1) == wiring.contactOpenHigh {
+            onInput(.contact(open: true))
         }
     }
 
     /// Drives the relay line. Throws when the kernel refuses; the caller alarms.
     public func setRelay(unlocked: Bool, cause: String, holder: HolderID?) throws {
         let level: Int32 = unlocked ? (wiring.relayActiveLow ? 0 : 1) : wiring.lockedLevel
-        let result: Int32? = lock.withLock { closed ? nil : labdoor_gpio_set_value(relay, level) }
-        guard let result else { throw GPIOError(message: "the GPIO door is closed") }
-        guard result == 0 else {
-            throw GPIOError(message: "cannot drive relay_line \(wiring.relay): \(String(cString: strerror(errno)))")
+        let (result, code) = outputs.withLock { outputs -> (Int32?, Int32) in
+            guard !outputs.closed else { return (nil, 0) }
+            let result = labdoor_gpio_set_value(outputs.relay, level)
+            return (result, errno)
         }
+        guard let result else {
+            throw GPIOError(message: "the GPIO door was already closed (the daemon is stopping); relay_line not driven")
+        }
+        guard result == 0 else { throw GPIOError(message: "cannot drive relay_line \(wiring.relay)", errno: code) }
     }
 
     /// Green LED for a grant, red LED and a short buzz for a denial, for one second.
@@ -139,21 +179,39 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
     }
 
     private func setOutputs(_ roles: [String], _ level: Int32) {
-        lock.withLock {
-            guard !closed else { return }
-            for role in roles { if let line = outputs[role] { _ = labdoor_gpio_set_value(line, level) } }
+        outputs.withLock { outputs in
+            guard !outputs.closed else { return }
+            for role in roles { if let line = outputs.lines[role] { _ = labdoor_gpio_set_value(line, level) } }
         }
     }
 
-    /// Drives the relay locked and releases every line.
+    /// Drives the relay locked and releases every line: the outputs at once, each input in its source's cancel
+    /// handler, then the chip. Safe to call more than once and from any thread (also from `queue`).
     public func close() {
-        lock.withLock {
-            guard !closed else { return }
-            closed = true
-            _ = labdoor_gpio_set_value(relay, wiring.lockedLevel)
-            for input in inputs { input.source.cancel() }
-            Self.releaseAll(chip: chip, relay: relay, outputs: outputs.values, inputs: inputs.map(\.line))
+        let first = outputs.withLock { outputs -> Bool in
+            guard !outputs.closed else { return false }
+            outputs.closed = true
+            _ = labdoor_gpio_set_value(outputs.relay, wiring.lockedLevel)
+            labdoor_gpio_release(outputs.relay)
+            for line in outputs.lines.values { labdoor_gpio_release(line) }
+            return true
         }
+        guard first else { return }
+        let group = DispatchGroup()
+        for input in inputs {
+            let (role, line) = (input.role, input.line)
+            group.enter()
+            // Dispatch runs the cancel handler after the last event handler, on `queue`: only then is the event
+            // fd closed (by releasing the line), and the debounce check sees `released` first.
+            input.source.setCancelHandler { [weak self] in
+                self?.released.insert(role)
+                labdoor_gpio_release(line)
+                group.leave()
+            }
+            input.source.cancel()
+        }
+        let chip = chip
+        group.notify(queue: queue) { labdoor_gpio_chip_close(chip) }
     }
 
     deinit { close() }
@@ -168,25 +226,26 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
         labdoor_gpio_release(relay)
     }
 
-    // MARK: Events and debounce
+    // MARK: Events and debounce (on `queue`)
 
     private func drainEvents(_ role: DoorInputRole, _ line: OpaquePointer) {
         var rising: Int32 = 0
         var timestamp: UInt64 = 0
-        // One readable notification may carry several events; read what is there, then settle after debounce.
+        // One edge event per notification (the source fires again while more are queued); the level is read
+        // again after the debounce time, so only a level that held counts.
         _ = labdoor_gpio_read_event(line, &rising, &timestamp)
         guard !pendingCheck.contains(role) else { return }
         pendingCheck.insert(role)
-        let (seconds, attoseconds) = wiring.debounce.components
-        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in self?.settle(role) }
+        let delay = DispatchTimeInterval.nanoseconds(Int(wiring.debounce.timeInterval * 1e9))
+        queue.asyncAfter(deadline: .now() + delay) { [weak self] in self?.settle(role) }
     }
 
     private func settle(_ role: DoorInputRole) {
         pendingCheck.remove(role)
-        guard let line = inputs.first(where: { $0.role == role })?.line else { return }
-        let closed = lock.withLock { self.closed }
-        guard !closed else { return }
+        // `released` is written on this queue by the cancel handler, so a released line is never read.
+        guard !released.contains(role), !outputs.withLock({ $0.closed }),
+            let line = inputs.first(where: { $0.role == role })?.line
+        else { return }
         let level = labdoor_gpio_get_value(line)
         guard level >= 0, level != stable[role] else { return }
         stable[role] = level
@@ -209,13 +268,13 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
             if code == EACCES {
                 throw GPIOError(
                     message:
-                        "no permission to open GPIO chip '\(spec)'; check the udev rule giving the labdoor group the gpiochip devices"
-                )
+                        "no permission to open GPIO chip '\(spec)'; check the udev rule giving the labdoor group the gpiochip devices",
+                    errno: code)
             }
             throw GPIOError(
                 message:
-                    "no GPIO chip labelled or named '\(spec)': check [door] chip and the udev rule (chips here: \(found.isEmpty ? "none" : found))"
-            )
+                    "no GPIO chip labelled or named '\(spec)': check [door] chip and the udev rule (chips here: \(found.isEmpty ? "none" : found))",
+                errno: code)
         }
         return chip
     }
@@ -249,11 +308,10 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
             let name = Self.string(consumer)
             return GPIOError(
                 message:
-                    "\(role) = \(reference) (offset \(offset) on '\(chipSpec)') is already used by '\(name.isEmpty ? "another consumer" : name)'; stop that user or pick another line"
-            )
+                    "\(role) = \(reference) (offset \(offset) on '\(chipSpec)') is already used by '\(name.isEmpty ? "another consumer" : name)'; stop that user or pick another line",
+                errno: code)
         }
-        return GPIOError(
-            message: "cannot request \(role) = \(reference) on '\(chipSpec)': \(String(cString: strerror(code)))")
+        return GPIOError(message: "cannot request \(role) = \(reference) on '\(chipSpec)'", errno: code)
     }
 
     private static func requestOutput(
@@ -283,14 +341,5 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
     /// A NUL-terminated C buffer as a String.
     static func string(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    private static func releaseAll(
-        chip: OpaquePointer, relay: OpaquePointer?, outputs: some Sequence<OpaquePointer>, inputs: [OpaquePointer]
-    ) {
-        if let relay { labdoor_gpio_release(relay) }
-        for line in outputs { labdoor_gpio_release(line) }
-        for line in inputs { labdoor_gpio_release(line) }
-        labdoor_gpio_chip_close(chip)
     }
 }

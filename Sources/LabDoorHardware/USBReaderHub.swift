@@ -34,9 +34,11 @@ public struct USBReaderSpec: Hashable, Sendable {
 /// `ReaderInput` and retried; the daemon never dies because of a reader.
 ///
 /// Threading: every libusb call happens on one event thread, except `libusb_interrupt_event_handler` in `stop`.
-public final class USBReaderHub: @unchecked Sendable {
+/// The mutable state below `lock` is shared with callers of `show`/`stop`; the rest belongs to the event thread.
+public final class USBReaderHub: ReaderPort, @unchecked Sendable {
     private let specs: [USBReaderSpec]
-    private let deliver: @Sendable (String, ReaderInput) -> Void
+    /// Set once by `start`, before the event thread runs; read only by the event thread afterwards.
+    private var deliver: @Sendable (String, ReaderInput) -> Void = { _, _ in }
     private let lock = NSLock()
     private var context: OpaquePointer?
     private var callbacks: [libusb_hotplug_callback_handle] = []
@@ -47,6 +49,7 @@ public final class USBReaderHub: @unchecked Sendable {
     private var stopping = false
     private var feedbackQueue: [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] = []
     private let finished = DispatchSemaphore(value: 0)
+    private var threadStarted = false
     private let origin = ContinuousClock.now
 
     /// One opened reader.
@@ -55,7 +58,6 @@ public final class USBReaderHub: @unchecked Sendable {
         let device: OpaquePointer
         let handle: OpaquePointer
         let interface: Int32
-        var outEndpoint: UInt8?
         var transfer: UnsafeMutablePointer<libusb_transfer>?
         var buffer: UnsafeMutablePointer<UInt8>
         let bufferSize: Int32
@@ -81,21 +83,41 @@ public final class USBReaderHub: @unchecked Sendable {
         deinit { buffer.deallocate() }
     }
 
-    /// A hub for `specs`; `deliver` receives every read, rejection and state change, on the event thread.
-    public init(specs: [USBReaderSpec], deliver: @escaping @Sendable (String, ReaderInput) -> Void) {
+    /// A hub for `specs`.
+    public init(specs: [USBReaderSpec]) {
         self.specs = specs
-        self.deliver = deliver
     }
 
+    /// The configured readers' names.
+    public var readerNames: [String] { specs.map(\.name) }
+
     /// Initialises libusb, registers hot-plug callbacks (which also report readers already present) and starts
-    /// the event thread.
-    public func start() throws {
+    /// the event thread; `deliver` receives every read, rejection and state change, on that thread. On failure
+    /// everything it set up is released again, so `stop` has nothing to wait for.
+    public func start(deliver: @escaping @Sendable (String, ReaderInput) -> Void) throws {
+        self.deliver = deliver
         var ctx: OpaquePointer?
         let rc = libusb_init(&ctx)
-        guard rc == 0, let ctx else { throw ReaderStartError(message: "libusb_init failed: \(Self.errorName(rc))") }
+        guard rc == 0, let ctx else { throw USBError("libusb_init", code: rc) }
         context = ctx
+        do {
+            try registerHotplug(ctx)
+        } catch {
+            for handle in callbacks { libusb_hotplug_deregister_callback(ctx, handle) }
+            callbacks.removeAll()
+            libusb_exit(ctx)
+            context = nil
+            throw error
+        }
+        let thread = Thread { [self] in eventLoop() }
+        thread.name = "labdoord.usb"
+        lock.withLock { threadStarted = true }
+        thread.start()
+    }
+
+    private func registerHotplug(_ ctx: OpaquePointer) throws(USBError) {
         guard libusb_has_capability(UInt32(LIBUSB_CAP_HAS_HOTPLUG.rawValue)) != 0 else {
-            throw ReaderStartError(message: "this libusb has no hot-plug support")
+            throw USBError("libusb_has_capability(HOTPLUG)", code: Int32(LIBUSB_ERROR_NOT_SUPPORTED.rawValue))
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
         for (vid, pid) in Set(specs.map { "\($0.vendorID):\($0.productID)" }).compactMap({ key -> (Int32, Int32)? in
@@ -108,31 +130,31 @@ public final class USBReaderHub: @unchecked Sendable {
                 ctx, events, Int32(LIBUSB_HOTPLUG_ENUMERATE.rawValue), vid, pid, LIBUSB_HOTPLUG_MATCH_ANY,
                 usbHotplugCallback, me,
                 &handle)
-            guard rc == 0 else {
-                throw ReaderStartError(message: "cannot register for USB hot-plug: \(Self.errorName(rc))")
-            }
+            guard rc == 0 else { throw USBError("libusb_hotplug_register_callback", code: rc) }
             callbacks.append(handle)
         }
-        let thread = Thread { [self] in eventLoop() }
-        thread.name = "labdoord.usb"
-        thread.start()
     }
 
     /// Shows a decision on the reader: its keyboard LEDs (HID output report) — Num Lock for a grant, Caps Lock
     /// for a denial — cleared after a second. Readers that wire these LEDs to their own light or beeper show the
     /// result. Queued here, sent by the event thread; best effort.
-    public func feedback(reader: String, granted: Bool) {
+    public func show(_ decision: Decision, on reader: String) {
         let now = ContinuousClock.now
         lock.withLock {
-            feedbackQueue.append((reader, granted ? 0x01 : 0x02, now))
+            feedbackQueue.append((reader, decision.isGranted ? 0x01 : 0x02, now))
             feedbackQueue.append((reader, 0x00, now + .seconds(1)))
         }
     }
 
-    /// Stops the event thread (cancelling transfers, releasing devices); returns when done or after 3 s.
+    /// Stops the event thread (cancelling transfers, releasing devices); returns when done or after 3 s, at once
+    /// when the hub never started.
     public func stop() {
-        lock.withLock { stopping = true }
-        if let context { libusb_interrupt_event_handler(context) }
+        let started = lock.withLock { () -> Bool in
+            stopping = true
+            return threadStarted
+        }
+        guard started, let context else { return }
+        libusb_interrupt_event_handler(context)
         _ = finished.wait(timeout: .now() + .seconds(3))
     }
 
@@ -393,38 +415,37 @@ public final class USBReaderHub: @unchecked Sendable {
         return fallback
     }
 
-    /// The interrupt OUT endpoint of `interface`, if it has one.
-    static func outEndpoint(_ device: OpaquePointer, interface number: Int32) -> UInt8? {
-        var config: UnsafeMutablePointer<libusb_config_descriptor>?
-        guard libusb_get_active_config_descriptor(device, &config) == 0, let config else { return nil }
-        defer { libusb_free_config_descriptor(config) }
-        for i in 0..<Int(config.pointee.bNumInterfaces) {
-            let interface = config.pointee.interface[i]
-            guard interface.num_altsetting > 0, Int32(interface.altsetting[0].bInterfaceNumber) == number else {
-                continue
-            }
-            let alt = interface.altsetting[0]
-            for e in 0..<Int(alt.bNumEndpoints) {
-                let endpoint = alt.endpoint[e]
-                if endpoint.bmAttributes & 0x03 == 0x03, endpoint.bEndpointAddress & 0x80 == 0 {
-                    return endpoint.bEndpointAddress
-                }
-            }
-        }
-        return nil
-    }
-
     static func errorName(_ code: Int32) -> String {
         libusb_error_name(code).map { String(cString: $0) } ?? "error \(code)"
     }
 }
 
-/// A reader backend could not start.
-public struct ReaderStartError: Error, CustomStringConvertible {
-    /// What went wrong.
-    public let message: String
-    /// The message.
-    public var description: String { message }
+/// A libusb call that failed, with its libusb error code (`LIBUSB_ERROR_*`).
+public struct USBError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The call.
+    public let call: String
+    /// The libusb error code (negative).
+    public let code: Int32
+
+    /// Records a failed call.
+    public init(_ call: String, code: Int32) {
+        self.call = call
+        self.code = code
+    }
+
+    /// The call, libusb's name for the code, and what to check.
+    public var description: String {
+        let name = USBReaderHub.errorName(code)
+        let hint =
+            switch code {
+            case LIBUSB_ERROR_ACCESS.rawValue: "; check the udev rule for the labdoor group"
+            case LIBUSB_ERROR_NOT_SUPPORTED.rawValue: "; this libusb was built without hot-plug support (udev)"
+            case LIBUSB_ERROR_NO_MEM.rawValue, LIBUSB_ERROR_OTHER.rawValue:
+                "; is /dev/bus/usb present (and visible to the service)?"
+            default: ""
+            }
+        return "\(call) failed: \(name)\(hint)"
+    }
 }
 
 private func usbHotplugCallback(

@@ -12,7 +12,7 @@ extension LabDoorStore {
     public func append(_ records: [EventRecord]) throws(StoreError) -> [LoggedEvent] {
         let keys = try keysOrThrow()
         return try wrap {
-            try queue.write { db in
+            try database.write { db in
                 let logged = try records.map { try Self.insert($0, db) }
                 if let last = logged.last {
                     let covered = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM checkpoint") ?? 0
@@ -29,7 +29,9 @@ extension LabDoorStore {
     /// Appends one event; see `append(_:)`.
     @discardableResult
     public func append(_ record: EventRecord) throws(StoreError) -> LoggedEvent {
-        guard let event = try append([record]).first else { throw .io(path: path, message: "append returned nothing") }
+        guard let event = try append([record]).first else {
+            throw .io(path: path, message: "the append of one event committed none; check the database", code: nil)
+        }
         return event
     }
 
@@ -91,7 +93,7 @@ extension LabDoorStore {
     {
         let keys = try keysOrThrow()
         let made = try wrap {
-            try queue.write { db -> Checkpoint? in
+            try database.write { db -> Checkpoint? in
                 let (seq, hash) = try Self.tail(db)
                 let covered = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM checkpoint") ?? 0
                 guard seq > covered, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 > 0 else {
@@ -113,10 +115,20 @@ extension LabDoorStore {
         return try checkpoint(kind: .periodic, now: now, monotonic: monotonic)
     }
 
+    /// Signs a checkpoint over the last event unless one covers it (the store port's form of `checkpoint`).
+    public func signCheckpoint(kind: CheckpointKind, now: Date, monotonic: MonotonicInstant?) throws(StoreError) {
+        try checkpoint(kind: kind, now: now, monotonic: monotonic)
+    }
+
+    /// Signs a periodic checkpoint when due (the store port's form of `checkpointIfDue`).
+    public func signCheckpointIfDue(now: Date, monotonic: MonotonicInstant) throws(StoreError) {
+        try checkpointIfDue(now: now, monotonic: monotonic)
+    }
+
     /// The newest checkpoint, if any.
     public func latestCheckpoint() throws(StoreError) -> Checkpoint? {
         try wrap {
-            try queue.read { db in
+            try database.read { db in
                 try Row.fetchOne(db, sql: "SELECT * FROM checkpoint ORDER BY seq DESC LIMIT 1").flatMap(
                     Self.checkpoint(from:))
             }
@@ -126,7 +138,7 @@ extension LabDoorStore {
     /// Every checkpoint, oldest first.
     public func checkpoints() throws(StoreError) -> [Checkpoint] {
         try wrap {
-            try queue.read { db in
+            try database.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM checkpoint ORDER BY seq").compactMap(Self.checkpoint(from:))
             }
         }
@@ -174,12 +186,14 @@ extension LabDoorStore {
         if let limit = filter.limit {
             sql =
                 "SELECT * FROM (SELECT * FROM event \(whereClause) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
+        } else if let first = filter.first {
+            sql = "SELECT * FROM event \(whereClause) ORDER BY seq LIMIT \(max(0, first))"
         } else {
             sql = "SELECT * FROM event \(whereClause) ORDER BY seq"
         }
         let args = arguments
         return try wrap {
-            try queue.read { db in try Row.fetchAll(db, sql: sql, arguments: args).map(Self.event(from:)) }
+            try database.read { db in try Row.fetchAll(db, sql: sql, arguments: args).map(Self.event(from:)) }
         }
     }
 
@@ -197,59 +211,63 @@ extension LabDoorStore {
         return LoggedEvent(seq: row["seq"], time: time, record: record, prevHash: row["prev_hash"], hash: row["hash"])
     }
 
-    /// Removes events older than `before`, leaving a signed anchor so that the rest still verifies; logs the
-    /// purge as an event (by `actor`) and signs a checkpoint after it. Deleted pages are overwritten
-    /// (`secure_delete`). Returns how many events were removed.
-    @discardableResult
-    public func purge(before: Date, actor: String, now: Date, clockTrusted: Bool) throws(StoreError) -> Int {
+    /// Commits `pending`, then removes events older than `before`, leaving a signed anchor so that the rest still
+    /// verifies; logs the purge as `log_purged` by `context.actor` and signs a checkpoint after it — one
+    /// transaction. Deleted pages are overwritten (`secure_delete`).
+    public func purge(
+        before: Date, _ context: ChangeContext, after pending: [EventRecord] = []
+    ) throws(StoreError) -> AppliedPurge {
         let keys = try keysOrThrow()
         let cutoff = UTCTimestamp.format(before)
         return try wrap {
-            try queue.write { db -> Int in
+            try database.write { db -> AppliedPurge in
+                var logged = try pending.map { try Self.insert($0, db) }
                 // Purge by seq: everything up to the last event older than the cut-off (the log's order is
                 // its seq order, even if the wall clock once went backwards).
-                guard
-                    let last = try Row.fetchOne(
-                        db, sql: "SELECT seq, hash FROM event WHERE seq = (SELECT MAX(seq) FROM event WHERE time < ?)",
-                        arguments: [cutoff])
-                else {
-                    _ = try Self.insert(
-                        EventRecord(
-                            time: now, kind: .logPurged, actor: actor,
-                            details: JSONValue.object([("before", .string(cutoff)), ("removed", .int(0))]).description,
-                            clockTrusted: clockTrusted), db)
-                    return 0
+                let last = try Row.fetchOne(
+                    db, sql: "SELECT seq, hash FROM event WHERE seq = (SELECT MAX(seq) FROM event WHERE time < ?)",
+                    arguments: [cutoff])
+                var removed = 0
+                var details: [(String, JSONValue)] = [("before", .string(cutoff))]
+                var anchorSeq: Int64?
+                if let last {
+                    let seq: Int64 = last["seq"]
+                    let hash: String = last["hash"]
+                    let publicKey = LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation)
+                    let time = UTCTimestamp.format(context.now)
+                    let anchor = CanonicalEncoding.anchorPayload(
+                        seq: seq, hash: hash, time: time, keyID: publicKey.keyID)
+                    let signature = try keys.signingKey.signature(for: anchor)
+                    try db.execute(
+                        sql: """
+                            INSERT OR REPLACE INTO log_anchor (id, seq, hash, time, key_id, signature)
+                            VALUES (1, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [seq, hash, time, publicKey.keyID, signature.base64EncodedString()])
+                    removed =
+                        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE seq <= ?", arguments: [seq]) ?? 0
+                    try db.execute(sql: "DELETE FROM event WHERE seq <= ?", arguments: [seq])
+                    try db.execute(sql: "DELETE FROM checkpoint WHERE seq <= ?", arguments: [seq])
+                    anchorSeq = seq
+                    details += [("removed", .int(Int64(removed))), ("anchor_seq", .int(seq))]
+                } else {
+                    details.append(("removed", .int(0)))
                 }
-                let seq: Int64 = last["seq"]
-                let hash: String = last["hash"]
-                let publicKey = LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation)
-                let time = UTCTimestamp.format(now)
-                let anchor = CanonicalEncoding.anchorPayload(seq: seq, hash: hash, time: time, keyID: publicKey.keyID)
-                let signature = try keys.signingKey.signature(for: anchor)
-                try db.execute(
-                    sql:
-                        "INSERT OR REPLACE INTO log_anchor (id, seq, hash, time, key_id, signature) VALUES (1, ?, ?, ?, ?, ?)",
-                    arguments: [seq, hash, time, publicKey.keyID, signature.base64EncodedString()])
-                let removed =
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE seq <= ?", arguments: [seq]) ?? 0
-                try db.execute(sql: "DELETE FROM event WHERE seq <= ?", arguments: [seq])
-                try db.execute(sql: "DELETE FROM checkpoint WHERE seq <= ?", arguments: [seq])
-                let logged = try Self.insert(
+                let event = try Self.insert(
                     EventRecord(
-                        time: now, kind: .logPurged, actor: actor,
-                        details: JSONValue.object([
-                            ("before", .string(cutoff)), ("removed", .int(Int64(removed))), ("anchor_seq", .int(seq)),
-                        ]).description,
-                        clockTrusted: clockTrusted), db)
-                try Self.writeCheckpoint(seq: logged.seq, hash: logged.hash, kind: .config, now: now, keys: keys, db)
-                return removed
+                        time: context.now, kind: .logPurged, actor: context.actor,
+                        details: JSONValue.object(details).description, clockTrusted: context.clockTrusted), db)
+                logged.append(event)
+                try Self.writeCheckpoint(
+                    seq: event.seq, hash: event.hash, kind: .config, now: context.now, keys: keys, db)
+                return AppliedPurge(removed: removed, anchorSeq: anchorSeq, logged: logged)
             }
         }
     }
 
     /// The purge anchor, if the log was ever purged.
     public func anchor() throws(StoreError) -> PurgeAnchor? {
-        try wrap { try queue.read { db in try Self.anchor(db) } }
+        try wrap { try database.read { db in try Self.anchor(db) } }
     }
 
     static func anchor(_ db: Database) throws -> PurgeAnchor? {

@@ -7,15 +7,18 @@ import Synchronization
 /// The LabDoor database (`labdoor.db`): holders, badges, registrations, calendar overrides, the door mode, and
 /// the tamper-evident event log with its signed checkpoints.
 ///
-/// Thread safety: all access goes through one serial GRDB `DatabaseQueue`; the type may be used from any thread.
+/// Thread safety: the type may be used from any thread. A writable store is a GRDB `DatabasePool`: one writer
+/// connection, and reader connections that never wait for it (a listing or an auditor's follow does not delay
+/// the decision loop's commits, and the loop's reads do not wait behind a long read). A read-only store is a
+/// `DatabaseQueue`, which can also open an immutable copy.
 /// Durability: WAL with `synchronous=FULL`; a method that returns has committed (fsynced) its write, and one that
 /// throws has committed nothing.
-public final class LabDoorStore: Sendable {
+public final class LabDoorStore: AccessStore {
     /// The database path.
     public let path: String
     /// Whether the store was opened read-only (no keys, no writes).
     public let isReadOnly: Bool
-    let queue: DatabaseQueue
+    let database: any DatabaseWriter
     let keys: SiteKeys?
 
     /// Checkpoint rules: at least every `checkpointEvents` events or `checkpointInterval`.
@@ -48,13 +51,19 @@ public final class LabDoorStore: Sendable {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
-        queue = try Self.wrap(path) { try DatabaseQueue(path: path, configuration: config) }
-        try Self.checkIntegrity(queue, path: path)
-        try Self.migrate(queue, path: path)
+        let pool = try Self.wrap(path) { try DatabasePool(path: path, configuration: config) }
+        // DatabasePool turns WAL on and then sets synchronous=NORMAL on its writer; the log needs FULL (a commit
+        // that returned survives a power cut), so set it again on the one writer connection.
+        try Self.wrap(path) {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        }
+        database = pool
+        try Self.checkIntegrity(pool, path: path)
+        try Self.migrate(pool, path: path)
         if let keys {
             let publicKey = LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation)
             try Self.wrap(path) {
-                try queue.write { db in
+                try pool.write { db in
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO signing_key (key_id, public_key, created_at) VALUES (?, ?, ?)",
                         arguments: [publicKey.keyID, publicKey.description, UTCTimestamp.format(Date())])
@@ -72,6 +81,7 @@ public final class LabDoorStore: Sendable {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(5)
+        let queue: DatabaseQueue
         do {
             queue = try Self.openChecked(path, as: path, config)
         } catch  where Self.isReadOnlyLocation(error) && !FileManager.default.fileExists(atPath: path + "-wal") {
@@ -81,6 +91,7 @@ public final class LabDoorStore: Sendable {
             let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
             queue = try Self.openChecked("file:\(encoded)?immutable=1", as: path, config)
         }
+        database = queue
         let (known, applied) = try Self.wrap(path) {
             try queue.read { db in
                 (Migrations.migrator.migrations, try Migrations.migrator.appliedIdentifiers(db))
@@ -110,10 +121,10 @@ public final class LabDoorStore: Sendable {
         return false
     }
 
-    private static func checkIntegrity(_ queue: DatabaseQueue, path: String) throws(StoreError) {
+    private static func checkIntegrity(_ database: any DatabaseReader, path: String) throws(StoreError) {
         let report: [String]
         do {
-            report = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            report = try database.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
         } catch let error as DatabaseError
             where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
         {
@@ -124,12 +135,12 @@ public final class LabDoorStore: Sendable {
         guard report == ["ok"] else { throw .damaged(path: path, report: report.prefix(3).joined(separator: "; ")) }
     }
 
-    private static func migrate(_ queue: DatabaseQueue, path: String) throws(StoreError) {
+    private static func migrate(_ database: any DatabaseWriter, path: String) throws(StoreError) {
         let migrator = Migrations.migrator
-        let applied = try wrap(path) { try queue.read { db in try migrator.appliedIdentifiers(db) } }
+        let applied = try wrap(path) { try database.read { db in try migrator.appliedIdentifiers(db) } }
         let unknown = applied.subtracting(migrator.migrations)
         guard unknown.isEmpty else { throw .schemaTooNew(path: path, unknownMigrations: unknown.sorted()) }
-        try wrap(path) { try migrator.migrate(queue) }
+        try wrap(path) { try migrator.migrate(database) }
     }
 
     /// Runs `body`, turning SQLite errors into `StoreError`s with the path.
@@ -145,12 +156,14 @@ public final class LabDoorStore: Sendable {
 
     static func translate(_ error: any Error, path: String) -> StoreError {
         if let error = error as? StoreError { return error }
-        guard let error = error as? DatabaseError else { return .io(path: path, message: "\(error)") }
+        guard let error = error as? DatabaseError else { return .io(path: path, message: "\(error)", code: nil) }
         switch error.resultCode {
         case .SQLITE_FULL: return .diskFull(path: path)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(path: path, report: error.message ?? "corrupt")
         case .SQLITE_CONSTRAINT: return .conflict(error.message ?? "constraint failed")
-        default: return .io(path: path, message: error.message ?? "\(error.resultCode)")
+        default:
+            return .io(
+                path: path, message: error.message ?? "\(error.resultCode)", code: error.extendedResultCode.rawValue)
         }
     }
 
@@ -158,7 +171,7 @@ public final class LabDoorStore: Sendable {
     public func publicKey() throws(StoreError) -> LogPublicKey {
         if let keys { return LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation) }
         let texts = try wrap {
-            try queue.read { db in try String.fetchAll(db, sql: "SELECT public_key FROM signing_key") }
+            try database.read { db in try String.fetchAll(db, sql: "SELECT public_key FROM signing_key") }
         }
         guard let text = texts.last, let key = LogPublicKey(text: text) else {
             throw .notFound("a signing key in \(path)")
@@ -176,7 +189,9 @@ public final class LabDoorStore: Sendable {
     /// Copies the WAL into the main file (`PRAGMA wal_checkpoint(TRUNCATE)`), so that `labdoor.db` alone holds
     /// everything; called at shutdown.
     public func flushWAL() throws(StoreError) {
-        try wrap { try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
+        try wrap {
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
     }
 
     func keysOrThrow() throws(StoreError) -> SiteKeys {

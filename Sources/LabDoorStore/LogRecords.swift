@@ -1,32 +1,6 @@
 public import Foundation
 public import LabDoorCore
 
-/// An event as stored in the log: the record, its place in the chain and its hash.
-public struct LoggedEvent: Hashable, Sendable {
-    /// Its sequence number: 1, 2, 3, … without gaps (after a purge, continuing from the anchor).
-    public let seq: Int64
-    /// The stored UTC time text (`YYYY-MM-DDTHH:MM:SS.mmmZ`), exactly as hashed.
-    public let time: String
-    /// The event.
-    public let record: EventRecord
-    /// The previous event's hash (or the anchor's, or 64 zeros for the first event).
-    public let prevHash: String
-    /// SHA-256 (hex) of the canonical encoding.
-    public let hash: String
-}
-
-/// Why a checkpoint was made.
-public enum CheckpointKind: String, CaseIterable, Hashable, Sendable {
-    /// 100 events or 15 minutes since the last one.
-    case periodic
-    /// The daemon is stopping.
-    case shutdown
-    /// The configuration or data changed.
-    case config
-    /// Made on request (`labdoorctl audit checkpoint --new`, tests).
-    case manual
-}
-
 /// An Ed25519-signed statement that the log's event `seq` has hash `hash`.
 public struct Checkpoint: Hashable, Sendable, CustomStringConvertible {
     /// The last event covered.
@@ -93,36 +67,4 @@ public struct PurgeAnchor: Hashable, Sendable {
     public let signature: Data
 
     var payload: Data { CanonicalEncoding.anchorPayload(seq: seq, hash: hash, time: time, keyID: keyID) }
-}
-
-/// Which events to list.
-public struct EventFilter: Hashable, Sendable {
-    /// Events at or after this instant.
-    public var since: Date?
-    /// Events before this instant.
-    public var until: Date?
-    /// Events of this holder.
-    public var holderID: HolderID?
-    /// Badge decisions with this outcome.
-    public var outcome: Outcome?
-    /// Events with this reason code.
-    public var reason: ReasonCode?
-    /// Events after this seq (for following).
-    public var afterSeq: Int64?
-    /// At most this many (the newest when `newestFirst`, else the oldest).
-    public var limit: Int?
-
-    /// A filter that matches every event.
-    public init(
-        since: Date? = nil, until: Date? = nil, holderID: HolderID? = nil, outcome: Outcome? = nil,
-        reason: ReasonCode? = nil, afterSeq: Int64? = nil, limit: Int? = nil
-    ) {
-        self.since = since
-        self.until = until
-        self.holderID = holderID
-        self.outcome = outcome
-        self.reason = reason
-        self.afterSeq = afterSeq
-        self.limit = limit
-    }
 }

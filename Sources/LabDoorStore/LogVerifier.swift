@@ -57,7 +57,7 @@ public struct LogVerifier: Sendable {
     ///   - kept: a checkpoint the auditor kept; detects a truncated tail.
     public func verify(publicKey: LogPublicKey?, kept: Checkpoint? = nil) throws -> Report {
         let key = try publicKey ?? store.publicKey()
-        return try store.queue.read { db in try verify(db, key: key, independent: publicKey != nil, kept: kept) }
+        return try store.database.read { db in try verify(db, key: key, independent: publicKey != nil, kept: kept) }
     }
 
     private func verify(_ db: Database, key: LogPublicKey, independent: Bool, kept: Checkpoint?) throws -> Report {

@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import LabDoorCore
 
 #if canImport(Glibc)
     import Glibc

@@ -41,11 +41,3 @@ public final class ManualClock: SiteClock {
     /// Sets whether the clock reports itself synchronised.
     public func setSynchronised(_ value: Bool) { state.withLock { $0.synchronised = value } }
 }
-
-extension Duration {
-    /// The duration in (fractional) seconds.
-    public var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}

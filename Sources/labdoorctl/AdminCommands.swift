@@ -1,10 +1,21 @@
 import ArgumentParser
 import Foundation
 import LabDoorCore
+import LabDoorProtocol
 
-/// Prints a daemon result: JSON as is, otherwise `table(result)`.
-func output(_ result: JSONValue, _ format: OutputFormat, table: (JSONValue) -> String) {
-    print(format == .json ? result.description : table(result))
+/// Sends `command` to the daemon and prints its result: JSON (the protocol's result, as documented) with
+/// `--format json`, otherwise `table(result)`.
+func send<C: ControlCommand>(_ command: C, _ global: GlobalOptions, table: (C.Result) -> String) throws {
+    let result = try ControlClient(socketPath: global.socket).call(command)
+    if global.format == .json {
+        do {
+            print(try ControlEncoder().encode(result))
+        } catch {
+            throw Failure("cannot print the result as JSON: \(error)")
+        }
+    } else {
+        print(table(result))
+    }
 }
 
 extension LabDoorCtl {
@@ -13,28 +24,19 @@ extension LabDoorCtl {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let status = try ControlClient(socketPath: global.socket).call("status")
-            output(status, global.format) { s in
-                let door = s["door"]
+            try send(StatusCommand(), global) { s in
                 var lines = [
-                    "Site:    \(s["site"]?.stringValue ?? "?") (\(s["time_zone"]?.stringValue ?? "?"))",
-                    "Door:    relay \(door?["relay"]?.stringValue ?? "?"), contact \(door?["contact"]?.stringValue ?? "?"), mode \(door?["mode"]?.stringValue ?? "?")"
-                        + (door?["hold_until"]?.stringValue.map { " until \($0)" } ?? ""),
+                    "Site:    \(s.site) (\(s.timeZone))",
+                    "Door:    \(Door.show(s.door))",
                 ]
-                if case .array(let readers)? = s["readers"] {
-                    for reader in readers {
-                        lines.append(
-                            "Reader:  \(reader["name"]?.stringValue ?? "?") (\(reader["backend"]?.stringValue ?? "?")): \(reader["state"]?.stringValue ?? "?")"
-                        )
-                    }
+                for reader in s.readers {
+                    lines.append("Reader:  \(reader.name) (\(reader.backend)): \(reader.state)")
                 }
-                let log = s["log"]
                 lines.append(
-                    "Log:     last seq \(log?["last_seq"]?.intValue ?? 0), \(log?["pending"]?.intValue ?? 0) pending"
-                        + (log?["degraded"]?.boolValue == true ? ", DEGRADED (cannot write)" : ""))
+                    "Log:     last seq \(s.log.lastSeq), \(s.log.pending) pending"
+                        + (s.log.degraded ? ", DEGRADED (cannot write)" : ""))
                 lines.append(
-                    "Clock:   \(s["clock"]?["trusted"]?.boolValue == true ? "synchronised" : "NOT synchronised (only staff can enter)")"
-                )
+                    "Clock:   \(s.clock.trusted ? "synchronised" : "NOT synchronised (only staff can enter)")")
                 return lines.joined(separator: "\n")
             }
         }
@@ -53,12 +55,8 @@ extension LabDoorCtl {
             @OptionGroup var global: GlobalOptions
 
             func run() throws {
-                var args: [(String, JSONValue)] = [("name", .string(name)), ("profile", .string(profile))]
-                if let org { args.append(("organisation", .string(org))) }
-                if let email { args.append(("email", .string(email))) }
-                let holder = try ControlClient(socketPath: global.socket).call("holder.add", args)
-                output(holder, global.format) {
-                    "added holder \($0["id"]?.intValue ?? 0): \($0["name"]?.stringValue ?? "") (\($0["profile"]?.stringValue ?? ""))"
+                try send(HolderAddCommand(name: name, profile: profile, organisation: org, email: email), global) {
+                    "added holder \($0.id): \($0.name) (\($0.profile))"
                 }
             }
         }
@@ -68,13 +66,9 @@ extension LabDoorCtl {
             @OptionGroup var global: GlobalOptions
 
             func run() throws {
-                let holders = try ControlClient(socketPath: global.socket).call("holder.list")
-                output(holders, global.format) { list in
-                    guard case .array(let items) = list else { return "" }
-                    return items.map { h in
-                        "\(h["id"]?.intValue ?? 0)\t\(h["name"]?.stringValue ?? "")\t\(h["profile"]?.stringValue ?? "")"
-                            + (h["suspended"]?.boolValue == true ? "\tSUSPENDED" : "")
-                    }.joined(separator: "\n")
+                try send(HolderListCommand(), global) { holders in
+                    holders.map { h in "\(h.id)\t\(h.name)\t\(h.profile)" + (h.suspended ? "\tSUSPENDED" : "") }
+                        .joined(separator: "\n")
                 }
             }
         }
@@ -92,10 +86,8 @@ extension LabDoorCtl {
             @OptionGroup var global: GlobalOptions
 
             func run() throws {
-                let badge = try ControlClient(socketPath: global.socket).call(
-                    "badge.assign", [("number", .string(number)), ("holder", .int(holder))])
-                output(badge, global.format) {
-                    "assigned badge …\($0["last4"]?.stringValue ?? "") to holder \($0["holder"]?.intValue ?? 0)"
+                try send(BadgeAssignCommand(number: number, holder: holder), global) {
+                    "assigned badge …\($0.last4) to holder \($0.holder)"
                 }
             }
         }
@@ -107,9 +99,7 @@ extension LabDoorCtl {
             @OptionGroup var global: GlobalOptions
 
             func run() throws {
-                let result = try ControlClient(socketPath: global.socket).call(
-                    "badge.revoke", [("number", .string(number))])
-                output(result, global.format) { "revoked badge …\($0["revoked"]?.stringValue ?? "")" }
+                try send(BadgeRevokeCommand(number: number), global) { "revoked badge …\($0.revoked)" }
             }
         }
     }
@@ -126,10 +116,8 @@ extension LabDoorCtl {
             @OptionGroup var global: GlobalOptions
 
             func run() throws {
-                let result = try ControlClient(socketPath: global.socket).call(
-                    "registration.add", [("holder", .int(holder)), ("from", .string(from)), ("until", .string(until))])
-                output(result, global.format) {
-                    "registration \($0["id"]?.intValue ?? 0): holder \(holder) from \($0["from"]?.stringValue ?? "") until \($0["until"]?.stringValue ?? "")"
+                try send(RegistrationAddCommand(holder: holder, from: from, until: until), global) {
+                    "registration \($0.id): holder \($0.holder) from \($0.from) until \($0.until)"
                 }
             }
         }
@@ -142,20 +130,21 @@ extension LabDoorCtl {
                 DoorStatus.self, Unlock.self, Lock.self, Lockdown.self, HoldOpen.self, Release.self, Simulate.self,
             ])
 
-        static func show(_ result: JSONValue) -> String {
-            "relay \(result["relay"]?.stringValue ?? "?"), contact \(result["contact"]?.stringValue ?? "?"), mode \(result["mode"]?.stringValue ?? "?")"
-                + (result["hold_until"]?.stringValue.map { " until \($0)" } ?? "")
+        static func show(_ door: LabDoorProtocol.DoorStatus) -> String {
+            "relay \(door.relay), contact \(door.contact), mode \(door.mode)"
+                + (door.holdUntil.map { " until \($0)" } ?? "")
         }
 
-        static func call(_ global: GlobalOptions, _ command: String, _ args: [(String, JSONValue)] = []) throws {
-            output(try ControlClient(socketPath: global.socket).call(command, args), global.format, table: show)
+        static func call<C: ControlCommand>(_ global: GlobalOptions, _ command: C) throws
+        where C.Result == LabDoorProtocol.DoorStatus {
+            try send(command, global, table: show)
         }
 
         struct DoorStatus: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "status", abstract: "Show the relay, contact and mode.")
             @OptionGroup var global: GlobalOptions
-            func run() throws { try Door.call(global, "door.status") }
+            func run() throws { try Door.call(global, DoorStatusCommand()) }
         }
 
         struct Unlock: ParsableCommand {
@@ -164,21 +153,21 @@ extension LabDoorCtl {
             @Option(name: .customLong("for"), help: "How long.") var duration: String?
             @OptionGroup var global: GlobalOptions
             func run() throws {
-                var args: [(String, JSONValue)] = []
+                var seconds: Int64?
                 if let duration {
-                    guard let seconds = parseDuration(duration) else {
+                    guard let parsed = parseDuration(duration) else {
                         throw ValidationError("--for \(duration): write e.g. 90s, 15m or 2h")
                     }
-                    args.append(("for", .int(seconds)))
+                    seconds = parsed
                 }
-                try Door.call(global, "door.unlock", args)
+                try Door.call(global, DoorUnlockCommand(seconds: seconds))
             }
         }
 
         struct Lock: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Lock now (ends an unlock or hold-open).")
             @OptionGroup var global: GlobalOptions
-            func run() throws { try Door.call(global, "door.lock") }
+            func run() throws { try Door.call(global, DoorLockCommand()) }
         }
 
         struct Lockdown: ParsableCommand {
@@ -191,7 +180,7 @@ extension LabDoorCtl {
                     throw ValidationError("write lockdown on or lockdown off")
                 }
             }
-            func run() throws { try Door.call(global, "door.lockdown", [("on", .bool(state == "on"))]) }
+            func run() throws { try Door.call(global, DoorLockdownCommand(on: state == "on")) }
         }
 
         struct HoldOpen: ParsableCommand {
@@ -199,13 +188,13 @@ extension LabDoorCtl {
                 commandName: "hold-open", abstract: "Keep the door unlocked until a time.")
             @Option(help: "Until (YYYY-MM-DDTHH:MM, site zone, or with an offset).") var until: String
             @OptionGroup var global: GlobalOptions
-            func run() throws { try Door.call(global, "door.hold_open", [("until", .string(until))]) }
+            func run() throws { try Door.call(global, DoorHoldOpenCommand(until: until)) }
         }
 
         struct Release: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "End lockdown or hold-open: back to normal.")
             @OptionGroup var global: GlobalOptions
-            func run() throws { try Door.call(global, "door.release") }
+            func run() throws { try Door.call(global, DoorReleaseCommand()) }
         }
 
         struct Simulate: ParsableCommand {
@@ -213,7 +202,7 @@ extension LabDoorCtl {
                 abstract: "Simulate a door input (sim backend): contact=open, contact=closed or exit.")
             @Argument(help: "contact=open, contact=closed or exit.") var input: String
             @OptionGroup var global: GlobalOptions
-            func run() throws { try Door.call(global, "door.simulate", [("input", .string(input))]) }
+            func run() throws { try Door.call(global, DoorSimulateCommand(input: input)) }
         }
     }
 }

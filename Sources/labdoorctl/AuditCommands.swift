@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabDoorConfig
 import LabDoorCore
+import LabDoorProtocol
 import LabDoorStore
 
 extension LabDoorCtl {
@@ -139,40 +140,19 @@ extension LabDoorCtl.Audit {
         static let configuration = CommandConfiguration(
             abstract: "Remove events older than a date, leaving a signed anchor; the purge itself is logged.",
             discussion: """
-                Works directly on the database and needs its keys directory (as root or the labdoor user). The \
+                Done by labdoord (as a member of labdoor-admin): the purge is logged with your user name, and the \
                 remaining log still verifies. Deleted data is overwritten (SQLite secure_delete).
                 """)
 
         @Option(help: "Remove events before this date (YYYY-MM-DD, site time zone) or time.")
         var before: String
 
-        @Option(help: "The keys directory (default: keys/ next to the database).")
-        var keys: String?
-
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let zone = try loadConfiguration(global.config).zone
-            let cutoff = try parseTime(before, option: "--before", zone: zone)
-            let now = Date()
-            guard cutoff <= now else {
-                throw Failure(message: "--before \(before) is in the future; nothing newer than now can be purged")
+            try send(AuditPurgeCommand(before: before), global) {
+                "purged \($0.removed) events before \($0.before); the log still verifies from its anchor"
             }
-            let path = global.databasePath
-            let keysDirectory =
-                keys ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("keys").path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw Failure(message: StoreError.missing(path: path).description)
-            }
-            let store = try storeCall { () throws(StoreError) in
-                try LabDoorStore(path: path, keysDirectory: keysDirectory)
-            }
-            let removed = try storeCall { () throws(StoreError) in
-                try store.purge(before: cutoff, actor: currentUserName(), now: now, clockTrusted: true)
-            }
-            print(
-                "purged \(removed) events before \(UTCTimestamp.format(cutoff)); the log still verifies from its anchor"
-            )
         }
     }
 }

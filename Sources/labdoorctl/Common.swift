@@ -29,14 +29,8 @@ func parseTime(_ text: String, option: String, zone: SiteZone) throws -> Date {
     do {
         return try InstantParser.parse(text, zone: zone)
     } catch {
-        throw Failure(message: "\(option): \(error.description)")
+        throw Failure("\(option): \(error.description)", exit: .usage)
     }
-}
-
-/// The Unix user name of the caller (for actor fields of direct changes).
-func currentUserName() -> String {
-    guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "uid \(geteuid())" }
-    return String(cString: name)
 }
 
 /// Writes `text` to standard error.

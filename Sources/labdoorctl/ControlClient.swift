@@ -1,100 +1,100 @@
-import CLabDoorSystem
 import Foundation
 import LabDoorCore
+import LabDoorProtocol
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A connection to labdoord's control socket (newline-delimited JSON, protocol version 1).
+/// A connection to labdoord's control socket, speaking `LabDoorProtocol`: each call sends one typed command and
+/// decodes its typed result. Failures carry labdoorctl's exit status (DESIGN.md): 3 when the daemon cannot be
+/// reached, 4 when the caller's groups do not allow the command, 2 for a bad request, 1 for a refusal.
 final class ControlClient {
-    private let fd: Int32
-    private var buffer: [UInt8] = []
+    /// The longest response line accepted (a listing of every holder of a large site fits).
+    static let maximumResponse = 1 << 30
+
+    private let channel: LineChannel
+    private let socketPath: String
     private var nextID: Int64 = 1
 
-    init(socketPath: String) throws {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(message: "cannot create a socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        var length = socklen_t(0)
-        guard labdoor_sys_unix_address(socketPath, &address, &length) == 0 else {
-            close(fd)
-            throw Failure(message: "the socket path \(socketPath) is too long")
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
-        }
-        guard connected == 0 else {
-            let code = errno
-            close(fd)
-            switch code {
+    /// Connects to the daemon at `socketPath`.
+    init(socketPath: String) throws(Failure) {
+        self.socketPath = socketPath
+        do {
+            channel = LineChannel(fd: try UnixSocket.connect(socketPath))
+        } catch {
+            switch error.errno {
             case ENOENT, ECONNREFUSED:
                 throw Failure(
-                    message:
-                        "labdoord is not running at \(socketPath) (check: systemctl status labdoord; or pass --socket)")
+                    "labdoord is not running at \(socketPath) (check: systemctl status labdoord; or pass --socket)",
+                    exit: .unreachable)
             case EACCES:
-                throw Failure(message: "permission denied on \(socketPath)")
+                throw Failure(
+                    "permission denied on \(socketPath): the socket's directory is not open to you", exit: .forbidden)
             default:
-                throw Failure(message: "cannot connect to \(socketPath): \(String(cString: strerror(code)))")
+                throw Failure("cannot connect to labdoord: \(error)", exit: .unreachable)
             }
         }
-        self.fd = fd
     }
 
-    deinit { close(fd) }
+    /// Sends `command` and returns its result, or throws the daemon's error with its exit status.
+    func call<C: ControlCommand>(_ command: C) throws(Failure) -> C.Result {
+        try send(command)
+        return try Self.decode(try receive(), C.self)
+    }
 
-    private func send(_ command: String, _ args: [(String, JSONValue)]) throws -> Int64 {
+    /// Sends a streaming command and hands every item to `onItem` until the daemon ends the stream.
+    func stream<C: ControlCommand>(_ command: C, onItem: (C.Result) -> Void) throws(Failure) {
+        try send(command)
+        while true { onItem(try Self.decode(try receive(), C.self)) }
+    }
+
+    private func send<C: ControlCommand>(_ command: C) throws(Failure) {
         let id = nextID
         nextID += 1
-        let request = JSONValue.object([
-            ("v", .int(1)), ("id", .int(id)), ("cmd", .string(command)), ("args", .object(args)),
-        ])
-        let bytes = Array((request.description + "\n").utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw Failure(message: "labdoord closed the connection") }
-            offset += n
+        let request: JSONValue
+        do {
+            request = try ControlEnvelope.request(command, id: id)
+        } catch {
+            throw Failure("cannot encode the request: \(error)", exit: .usage)
         }
-        return id
-    }
-
-    private func readResponse() throws -> JSONValue {
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                do {
-                    return try JSONValue.parse(line)
-                } catch {
-                    throw Failure(message: "labdoord sent something that is not JSON: \(error.description)")
-                }
-            }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Failure(message: "labdoord closed the connection without answering") }
-            buffer.append(contentsOf: chunk[0..<n])
+        guard channel.send(request) else {
+            throw Failure("labdoord closed the connection at \(socketPath)", exit: .unreachable)
         }
     }
 
-    /// Sends a request and returns its result, or throws the daemon's error message.
-    func call(_ command: String, _ args: [(String, JSONValue)] = []) throws -> JSONValue {
-        _ = try send(command, args)
-        let response = try readResponse()
-        if response["ok"]?.boolValue == true { return response["result"] ?? .null }
-        throw Failure(message: response["error"]?["message"]?.stringValue ?? "labdoord refused the request")
+    private func receive() throws(Failure) -> JSONValue {
+        switch channel.receiveLine(limit: Self.maximumResponse) {
+        case .line(let bytes):
+            do {
+                return try JSONValue.parse(String(decoding: bytes, as: UTF8.self), maximumDepth: 64)
+            } catch {
+                throw Failure("labdoord sent something that is not JSON: \(error.description)", exit: .refused)
+            }
+        case .tooLong:
+            throw Failure("labdoord's answer is longer than \(Self.maximumResponse) bytes", exit: .refused)
+        case .closed, .timedOut:
+            throw Failure("labdoord closed the connection without answering", exit: .unreachable)
+        }
     }
 
-    /// Sends a streaming request and hands every event to `onEvent` until the connection ends.
-    func stream(_ command: String, _ args: [(String, JSONValue)], onEvent: (JSONValue) -> Void) throws {
-        _ = try send(command, args)
-        while true {
-            let response = try readResponse()
-            guard response["ok"]?.boolValue == true else {
-                throw Failure(message: response["error"]?["message"]?.stringValue ?? "labdoord refused the request")
-            }
-            if let event = response["event"] { onEvent(event) }
+    private static func decode<C: ControlCommand>(_ response: JSONValue, _: C.Type) throws(Failure) -> C.Result {
+        do {
+            return try ControlEnvelope.result(of: response, for: C.self)
+        } catch {
+            throw Failure(error.message, exit: ExitStatus(error.code))
+        }
+    }
+}
+
+extension ExitStatus {
+    /// labdoorctl's exit status for a daemon error code.
+    init(_ code: ControlError.Code) {
+        switch code {
+        case .forbidden: self = .forbidden
+        case .badRequest, .badVersion, .unknownCommand, .tooLarge: self = .usage
+        case .busy, .timeout, .stopping, .unidentified: self = .unreachable
+        default: self = .refused
         }
     }
 }

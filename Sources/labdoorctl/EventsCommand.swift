@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabDoorConfig
 import LabDoorCore
+import LabDoorProtocol
 import LabDoorStore
 
 extension LabDoorCtl {
@@ -54,7 +55,8 @@ extension LabDoorCtl {
             if follow {
                 let client = try ControlClient(socketPath: global.socket)
                 if global.format == .csv { print(EventOutput.columns.joined(separator: ",")) }
-                try client.stream("events.follow", []) { event in
+                try client.stream(EventsFollowCommand()) { item in
+                    guard case .event(let event) = item else { return }  // heartbeats only keep the stream alive
                     print(EventOutput.line(event, format: global.format, zone: zone))
                     fflush(nil)
                 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LabDoorProtocol
 
 /// `labdoorctl`: the admin and audit command-line tool.
 @main
@@ -18,6 +20,9 @@ struct LabDoorCtl: ParsableCommand {
         do {
             var command = try parseAsRoot(Self.movingGlobalOptions(arguments))
             try command.run()
+        } catch let failure as Failure {
+            printError("Error: \(failure.message)")
+            Foundation.exit(failure.exit.rawValue)
         } catch {
             exit(withError: error)
         }
@@ -51,8 +56,8 @@ struct GlobalOptions: ParsableArguments {
         help: "The database for read-only commands: labdoor.db or a copy of it (default: /var/lib/labdoor/labdoor.db).")
     var db: String?
 
-    @Option(help: "The daemon's control socket (default: /run/labdoor/control.sock).")
-    var socket: String = "/run/labdoor/control.sock"
+    @Option(help: "The daemon's control socket (default: \(ControlProtocol.defaultSocket)).")
+    var socket: String = ControlProtocol.defaultSocket
 
     @Option(help: "Output format: table, json or csv.")
     var format: OutputFormat = .table
@@ -66,8 +71,31 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
 }
 
-/// A failure with a message for the user; `labdoorctl` prints it and exits 1.
+/// labdoorctl's exit statuses (DESIGN.md, labdoorctl surface).
+enum ExitStatus: Int32, Sendable {
+    /// Done.
+    case ok = 0
+    /// Refused, denied, or tampering found.
+    case refused = 1
+    /// Usage or bad input.
+    case usage = 2
+    /// The daemon cannot be reached.
+    case unreachable = 3
+    /// Permission denied (the message names the group to join).
+    case forbidden = 4
+}
+
+/// A failure with a message for the user; `labdoorctl` prints it and exits with `exit`.
 struct Failure: Error, CustomStringConvertible {
     let message: String
+    let exit: ExitStatus
+
+    init(_ message: String, exit: ExitStatus = .refused) {
+        self.message = message
+        self.exit = exit
+    }
+
+    init(message: String) { self.init(message) }
+
     var description: String { message }
 }

@@ -3,7 +3,6 @@ import Foundation
 import LabDoorConfig
 import LabDoorCore
 import LabDoorDaemon
-import LabDoorHardware
 import Logging
 
 /// `labdoord`: the LabDoor daemon.
@@ -47,7 +46,7 @@ struct LabDoorD: AsyncParsableCommand {
 
     func run() async throws {
         if version {
-            print("labdoord: libusb \(LibraryVersions.libusb), libgpiod \(LibraryVersions.libgpiod)")
+            print("labdoord: \(DaemonRunner.libraryVersions)")
             return
         }
         if let path = checkConfig {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LabDoorCore
 import Testing
 
 @Suite("labdoorctl events and audit, run as binaries on a sample database")
@@ -103,14 +104,29 @@ struct AuditCommandTests {
         #expect((object["checkpoints"] as? [Any])?.isEmpty == false)
         #expect((object["public_key"] as? String)?.hasPrefix("labdoor-pubkey-v1 ed25519 ") == true)
 
-        let purge = try site.ctl(["audit", "purge", "--before", "2025-01-07"])
+        // A purge is a change: labdoord does it (for an admin, logged with their name), never labdoorctl itself.
+        let offline = try site.ctl(["audit", "purge", "--before", "2025-01-07", "--socket", site.dir.path + "/none"])
+        #expect(offline.status == 3 && offline.stderr.contains("labdoord is not running"), "\(offline.stderr)")
+        let d = try DaemonHarness(state: site.dir)
+        defer { d.cleanUp() }
+        try d.start()  // logs daemon_started as seq 11
+        let purge = try d.ctl(["audit", "purge", "--before", "2025-01-07"])
         #expect(purge.status == 0, "\(purge.stderr)")
-        #expect(purge.stdout.hasPrefix("purged 5 events"))
+        #expect(purge.stdout.hasPrefix("purged 5 events before 2025-01-06T22:00:00.000Z"), "\(purge.stdout)")
+        let purged = try #require(try d.events().last { $0.record.kind == .logPurged })
+        #expect(purged.record.actor == "root")
+        #expect(
+            purged.record.details?.contains(#""removed":5,"anchor_seq":5"#) == true, "\(purged.record.details ?? "")")
+        #expect(try d.stop() == 0)
+        // What remains: seq 6–10 from the sample, then the daemon's own events (start, reader, purge, stop).
+        let remaining = try d.events()
+        let lastSeq = try #require(remaining.last).seq
+        #expect(remaining.first?.seq == 6 && remaining.count == Int(lastSeq) - 5)
         let verify = try site.ctl(["audit", "verify"])
         #expect(verify.status == 0, "\(verify.stderr)")
-        #expect(verify.stdout.hasPrefix("OK: 6 events (seq 6–11)"))
-        let last = try site.ctl(["events", "--limit", "1", "--format", "json"])
-        #expect(last.stdout.contains(#""kind":"log_purged""#))
+        #expect(
+            verify.stdout.hasPrefix("OK: \(remaining.count) events (seq 6–\(lastSeq))"),
+            "\(verify.stdout)")
     }
 
     @Test(

@@ -1,4 +1,5 @@
 import Foundation
+import LabDoorCore
 import LabDoorStore
 import Testing
 

@@ -14,7 +14,11 @@ final class DaemonHarness: @unchecked Sendable {
     var configPath: String { dir.appendingPathComponent("labdoor.toml").path }
     var socket: String { dir.appendingPathComponent("control.sock").path }
     var fifo: String { dir.appendingPathComponent("entry.fifo").path }
-    var database: String { dir.appendingPathComponent("state/labdoor.db").path }
+    var database: String {
+        (stateDirectory ?? dir.appendingPathComponent("state")).appendingPathComponent("labdoor.db").path
+    }
+    /// The state directory, when not `dir/state`.
+    private(set) var stateDirectory: URL?
     var alarmsFile: String { dir.appendingPathComponent("alarms.jsonl").path }
     private(set) var process: Process?
     private let lock = NSLock()
@@ -24,6 +28,15 @@ final class DaemonHarness: @unchecked Sendable {
     init(unlockSeconds: Int = 2, heldOpenSeconds: Int = 2, extra: String = "") throws {
         dir = try Binaries.temporaryDirectory()
         try Self.configText(dir: dir, unlockSeconds: unlockSeconds, heldOpenSeconds: heldOpenSeconds, extra: extra)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// A harness whose daemon uses an existing state directory (a database and keys made elsewhere).
+    init(state: URL, unlockSeconds: Int = 2, heldOpenSeconds: Int = 2) throws {
+        dir = try Binaries.temporaryDirectory()
+        stateDirectory = state
+        try Self.configText(dir: dir, unlockSeconds: unlockSeconds, heldOpenSeconds: heldOpenSeconds, extra: "")
+            .replacingOccurrences(of: "state_dir = \"\(dir.path)/state\"", with: "state_dir = \"\(state.path)\"")
             .write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 

@@ -199,19 +199,20 @@ struct DaemonTests {
                     let bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 200_000)
                     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 case 2:  // half a request, then silence
-                    let bytes = Array(#"{"v":1,"id":1,"cmd":"door.un"#.utf8)
+                    let bytes = Array(#"{"v":2,"id":1,"cmd":"door.un"#.utf8)
                     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     usleep(2_000_000)
                 case 3:  // well-formed JSON, wrong things
                     for line in [
-                        #"{"v":2,"cmd":"status"}"#, #"{"v":1,"cmd":"door.fly"}"#, #"[1,2,3]"#,
-                        #"{"v":1,"cmd":"badge.assign","args":{"number":"x"}}"#,
+                        #"{"v":2,"cmd":"door.fly"}"#, #"[1,2,3]"#,
+                        #"{"v":2,"cmd":"door.unlock","args":{"for":"ever"}}"#,
+                        #"{"v":2,"cmd":"badge.assign","args":{"number":"x"}}"#, #"{"v":1,"cmd":"status"}"#,
                     ] {
                         let bytes = Array((line + "\n").utf8)
                         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     }
                 default:  // a valid request
-                    let bytes = Array((#"{"v":1,"id":7,"cmd":"status"}"# + "\n").utf8)
+                    let bytes = Array((#"{"v":2,"id":7,"cmd":"status"}"# + "\n").utf8)
                     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     var buffer = [UInt8](repeating: 0, count: 4096)
                     _ = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -230,6 +231,34 @@ struct DaemonTests {
         let status = try JSONValue.parse(try d.ctlOK(["status", "--format", "json"]))
         #expect(status["door"]?["mode"]?.stringValue == "normal")
         #expect(try d.events().filter { $0.record.kind == .adminChange }.count == 2)  // no attacker changed anything
+    }
+
+    @Test("a client of another protocol version is told which side to upgrade, and changes nothing")
+    func protocolVersions() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        for (version, upgrade) in [("1", "upgrade labdoorctl"), ("3", "upgrade labdoord")] {
+            let fd = try #require(Self.connect(d.socket))
+            defer { close(fd) }
+            let request = Array((#"{"v":\#(version),"id":5,"cmd":"door.unlock"}"# + "\n").utf8)
+            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            var answer: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !answer.contains(UInt8(ascii: "\n")) {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                guard n > 0 else { break }
+                answer += buffer[0..<n]
+            }
+            let response = try JSONValue.parse(
+                String(decoding: answer.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
+            #expect(response["ok"]?.boolValue == false)
+            #expect(response["id"]?.intValue == 5)
+            #expect(response["error"]?["code"]?.stringValue == "bad_version")
+            let message = response["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("speaks protocol version \(version)") && message.contains(upgrade), "\(message)")
+        }
+        #expect(!d.output.contains("relay=unlocked"))
     }
 
     static func connect(_ path: String) -> Int32? {

@@ -75,12 +75,24 @@ struct OperationsTests {
         #expect(status["log"]?["degraded"]?.boolValue == true)
         #expect((status["log"]?["pending"]?.intValue ?? 0) > 0)
 
-        // Space again: everything buffered is written, in order, and the log verifies.
+        // Space again: everything buffered is written, in order — the log says when writing failed, then the
+        // decisions, then that it recovered — and the log verifies.
         try FileManager.default.removeItem(atPath: filler)
-        let recovered = try d.waitForEvent(.logDegraded, after: committedBefore, timeout: 15)
-        #expect(recovered.record.details?.contains("recovered") == true, "\(recovered.record.details ?? "")")
-        let decisions = try d.events().filter { $0.seq > committedBefore && $0.record.kind == .badgeDecision }
+        try d.waitFor("the log_degraded recovered event", timeout: 15) {
+            try d.events().contains {
+                $0.record.kind == .logDegraded && $0.record.details?.contains("recovered") == true
+            }
+        }
+        let written = try d.events().filter { $0.seq > committedBefore }
+        let degraded = written.filter { $0.record.kind == .logDegraded }
+        #expect(degraded.map { $0.record.details?.contains("failing") == true } == [true, false], "\(degraded)")
+        #expect(degraded.last?.record.details?.contains("recovered") == true)
+        let decisions = written.filter { $0.record.kind == .badgeDecision }
         #expect(decisions.count == 30)
+        let failing = try #require(degraded.first)
+        let recovered = try #require(degraded.last)
+        let lastDecision = try #require(decisions.last)
+        #expect(failing.seq < lastDecision.seq && lastDecision.seq < recovered.seq)
         #expect(try d.stop() == 0)
         #expect(try Binaries.run("labdoorctl", ["audit", "verify", "--db", d.database]).status == 0)
     }

@@ -21,7 +21,7 @@ struct EventLogTests {
             #expect((fileAttributes[.posixPermissions] as? Int) == 0o600, "\(file)")
         }
         // The store's own connection: synchronous FULL (2) and foreign keys on.
-        let (synchronous, foreignKeys) = try f.store.queue.read { db in
+        let (synchronous, foreignKeys) = try f.store.database.write { db in
             (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }
         #expect(synchronous == 2 && foreignKeys == 1)
@@ -136,7 +136,7 @@ struct EventLogTests {
         let number = try BadgeID(parsing: "1234567890")
         let badge = try f.store.assignBadge(number, to: holder.id, context)
         #expect(try f.store.credential(for: badge.fingerprint)?.badge.revoked == false)
-        try f.store.revokeBadge(number, context)
+        _ = try f.store.apply(.revokeBadge(number), context)
         #expect(try f.store.credential(for: badge.fingerprint)?.badge.revoked == true)
         #expect(throws: StoreError.self) { try f.store.assignBadge(number, to: holder.id, context) }
         let admin = try f.store.events().filter { $0.record.kind == .adminChange }

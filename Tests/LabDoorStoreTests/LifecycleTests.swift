@@ -41,7 +41,7 @@ struct LifecycleTests {
         try store.append(EventRecord(time: Date(), kind: .daemonStarted, clockTrusted: true))
         #expect(try store.events().map(\.seq) == [1, 2])
         #expect(try LogVerifier(store: store).verify(publicKey: store.publicKey()).events == 2)
-        let applied = try store.queue.read { db in try Migrations.migrator.appliedIdentifiers(db) }
+        let applied = try store.database.read { db in try Migrations.migrator.appliedIdentifiers(db) }
         #expect(applied == Set(Migrations.migrator.migrations))
     }
 
@@ -98,9 +98,9 @@ struct LifecycleTests {
         try f.appendEvents(250)
         let early = try #require(try f.store.latestCheckpoint())
         let removed = try f.store.purge(
-            before: StoreFixture.start.addingTimeInterval(120), actor: "auditor",
-            now: StoreFixture.start.addingTimeInterval(1000),
-            clockTrusted: true)
+            before: StoreFixture.start.addingTimeInterval(120),
+            ChangeContext(actor: "auditor", now: StoreFixture.start.addingTimeInterval(1000), clockTrusted: true)
+        ).removed
         #expect(removed == 120)
         let events = try f.store.events()
         #expect(events.first?.seq == 121)
@@ -126,8 +126,9 @@ struct LifecycleTests {
         let f = try StoreFixture()
         defer { f.cleanUp() }
         try f.appendEvents(50)
-        try f.store.purge(
-            before: StoreFixture.start.addingTimeInterval(10), actor: "a", now: StoreFixture.start, clockTrusted: true)
+        _ = try f.store.purge(
+            before: StoreFixture.start.addingTimeInterval(10),
+            ChangeContext(actor: "a", now: StoreFixture.start, clockTrusted: true))
         try f.tamper { db in try db.execute(sql: "UPDATE log_anchor SET seq = 5") }
         #expect(try f.problem()?.seq == 5)
     }
@@ -140,7 +141,7 @@ struct FailureTests {
         let f = try StoreFixture()
         defer { f.cleanUp() }
         let committed = try f.appendEvents(20)
-        try f.store.queue.writeWithoutTransaction { db in
+        try f.store.database.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages + 2)")
         }

@@ -4,7 +4,6 @@
 
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/un.h>
 
 /// The credentials of the peer of a connected Unix socket (SO_PEERCRED). `struct ucred` needs _GNU_SOURCE,
 /// which Swift's Glibc module does not define. Returns 0, or -1 with errno set.
@@ -18,11 +17,9 @@ int labdoor_sys_peer_groups(int fd, gid_t *groups, int capacity);
 /// Returns 1 synchronised, 0 not, -1 on error.
 int labdoor_sys_kernel_clock_synchronised(void);
 
-/// Fills a Unix-domain socket address for `path` ("@name" is the abstract namespace) and its length. Shared by
-/// the control server, the control client and the sd_notify sender. Returns 0, or -1 with errno ENAMETOOLONG.
-int labdoor_sys_unix_address(const char *path, struct sockaddr_un *address, socklen_t *length);
-
-/// CLOCK_MONOTONIC in nanoseconds.
-long long labdoor_sys_monotonic_nanoseconds(void);
+/// accept4(fd, NULL, NULL, SOCK_CLOEXEC): a connection that no child process (the alarm hook) inherits, with no
+/// window between accept and fcntl. accept4 needs _GNU_SOURCE, which Swift's Glibc module does not define.
+/// Returns the new descriptor, or -1 with errno set.
+int labdoor_sys_accept_cloexec(int fd);
 
 #endif

@@ -1,5 +1,3 @@
-public import LabDoorCore
-
 extension LoggedEvent {
     /// The event as JSON, keys in the documented order (docs/cli.md): the interface of `events --format json`,
     /// `audit export` and `events --follow`.

@@ -8,8 +8,9 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case missing(path: String)
     /// The disk is full: the write was not committed.
     case diskFull(path: String)
-    /// An I/O error: the write was not committed (or a read failed).
-    case io(path: String, message: String)
+    /// An I/O error: the write was not committed (or a read failed). `code` is SQLite's extended result code,
+    /// when SQLite reported one (e.g. 522 for SQLITE_IOERR_SHORT_READ).
+    case io(path: String, message: String, code: Int32? = nil)
     /// A key file is missing, unreadable or malformed.
     case keys(path: String, message: String)
     /// A record was not found.
@@ -30,8 +31,8 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(path) does not exist; pass --db with the path of labdoor.db (or of a copy of it)"
         case .diskFull(let path):
             "the disk holding \(path) is full; the event was not written. Free space on it"
-        case .io(let path, let message):
-            "I/O error on \(path): \(message)"
+        case .io(let path, let message, let code):
+            "I/O error on \(path): \(message)" + (code.map { " (SQLite result code \($0))" } ?? "")
         case .keys(let path, let message):
             "\(path): \(message)"
         case .notFound(let what): "\(what) not found"
