@@ -141,6 +141,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LabDoorProtocolTests",
+            dependencies: ["LabDoorProtocol", "LabDoorCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LabDoorDaemonTests",
+            dependencies: [
+                "LabDoorDaemon", "LabDoorCore", "LabDoorConfig", "LabDoorProtocol", "LabDoorTestKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LabDoorEndToEndTests",
             dependencies: ["LabDoorCore", "LabDoorStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict

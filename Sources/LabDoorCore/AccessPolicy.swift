@@ -67,7 +67,7 @@ public struct AccessPolicy: Hashable, Sendable {
             return deny(why.reasonCode, text, retryAt: next)
         }
         return Decision(
-            reason: .granted, explanation: "granted: \(holder.name) (\(profile.name))", holderID: holder.id,
+            reason: .granted, explanation: "granted: holder \(holder.id) (\(profile.name))", holderID: holder.id,
             profile: profile.name)
     }
 

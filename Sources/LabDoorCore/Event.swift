@@ -109,9 +109,13 @@ public struct EventRecord: Hashable, Sendable {
 /// UTC timestamps as the log stores them: `YYYY-MM-DDTHH:MM:SS.mmmZ`, always 24 characters, so that text order is
 /// time order. Formatting is integer arithmetic, independent of locale and system calendar.
 public enum UTCTimestamp {
-    /// Formats `date` (truncated to the millisecond).
+    /// Formats `date` (truncated to the millisecond). A value within a microsecond of a whole millisecond counts
+    /// as that millisecond, so that binary floating point (0.999 s is 998.99999… ms) never moves a time that was
+    /// parsed from the log: `format(parse(text)) == text`.
     public static func format(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let scaled = date.timeIntervalSince1970 * 1000
+        let nearest = scaled.rounded()
+        let ms = Int64(abs(scaled - nearest) < 0.001 ? nearest : scaled.rounded(.down))
         let days = Int(ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
         let rest = Int(ms - Int64(days) * 86_400_000)
         let d = LocalDate(dayNumber: days)

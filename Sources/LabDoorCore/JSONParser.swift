@@ -6,7 +6,8 @@ extension JSONValue {
     }
 
     /// Parses a JSON text (RFC 8259) into a value. Strict and bounded, for untrusted input: numbers must be
-    /// integers that fit 64 bits, nesting is limited to `maximumDepth`, duplicate object keys are errors.
+    /// integers that fit 64 bits, at most `maximumDepth` levels of values nest (a scalar is one level, `[1]` two),
+    /// duplicate object keys are errors.
     public static func parse(_ text: String, maximumDepth: Int = 16) throws(ParseError) -> JSONValue {
         var parser = Parser(bytes: Array(text.utf8), maximumDepth: maximumDepth)
         parser.skipSpace()
@@ -50,7 +51,7 @@ extension JSONValue {
         }
 
         mutating func value(depth: Int) throws(ParseError) -> JSONValue {
-            guard depth <= maximumDepth else { throw error("nested too deeply") }
+            guard depth < maximumDepth else { throw error("nested more than \(maximumDepth) deep") }
             guard index < bytes.count else { throw error("unexpected end") }
             switch bytes[index] {
             case UInt8(ascii: "{"):

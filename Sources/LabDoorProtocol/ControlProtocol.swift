@@ -122,7 +122,7 @@ public struct ControlError: Error, Hashable, Sendable, CustomStringConvertible, 
 ///
 /// A command's name is spelled once, here in LabDoorProtocol; the daemon dispatches on the type and
 /// `labdoorctl` sends the type, so the two cannot drift apart.
-public protocol ControlCommand: Codable, Sendable {
+public protocol ControlCommand: Codable, Hashable, Sendable {
     /// What the daemon answers (for a streaming command: each streamed item).
     associatedtype Result: Codable, Sendable
     /// The name on the wire (`"door.unlock"`).

@@ -1,0 +1,127 @@
+import Foundation
+import LabDoorCore
+import LabDoorProtocol
+import LabDoorTestKit
+import Testing
+
+@testable import LabDoorDaemon
+
+@Suite("Control commands over the router: roles, arguments, results", .timeLimit(.minutes(1)))
+struct ControlCommandTests {
+    @Test("every command the protocol defines has a route, and every route is a protocol command")
+    func everyCommandIsRouted() async throws {
+        let rig = try await DaemonRig()
+        let names = Set(ControlCommands.all.map { $0.name })
+        #expect(names.count == ControlCommands.all.count, "a wire name is used twice")
+        #expect(Set(rig.router.routes.keys) == names)
+    }
+
+    @Test("a reader in labdoor-audit may read but not change; a caller in no group is told both groups")
+    func roles() async throws {
+        let rig = try await DaemonRig()
+        #expect(try await rig.send(DoorStatusCommand(), as: .audit).relay == "locked")
+        do {
+            _ = try await rig.send(DoorUnlockCommand(), as: .audit, user: "auditor")
+            Issue.record("an auditor unlocked the door")
+        } catch {
+            #expect(error.code == .forbidden)
+            #expect(error.message.contains("door.unlock changes the door") && error.message.contains("labdoor-admin"))
+        }
+        do {
+            _ = try await rig.send(StatusCommand(), as: .none, user: "nobody")
+            Issue.record("a caller in no group read the status")
+        } catch {
+            #expect(error.code == .forbidden)
+            #expect(
+                error.message.contains("nobody is in neither labdoor-admin") && error.message.contains("labdoor-audit"))
+        }
+        #expect(rig.timeline.relays.isEmpty)
+    }
+
+    @Test("wrong argument types are bad requests naming the argument; the default is never used instead")
+    func badArguments() async throws {
+        let rig = try await DaemonRig()
+        let route = try #require(rig.router.route(DoorUnlockCommand.name))
+        guard case .loop(let prepare) = route.handler else {
+            Issue.record("door.unlock does not run on the loop")
+            return
+        }
+        for (arguments, mentions) in [
+            (JSONValue.object([("for", .string("ever"))]), "args.for"),
+            (.object([("for", .bool(true))]), "args.for"),
+        ] {
+            do {
+                _ = try prepare(arguments)
+                Issue.record("accepted \(arguments)")
+            } catch {
+                #expect(error.code == .badRequest && error.message.contains(mentions), "\(error.message)")
+            }
+        }
+        await #expect(throws: ControlError.self) { try await rig.send(DoorUnlockCommand(seconds: 0)) }
+        await #expect(throws: ControlError.self) { try await rig.send(DoorUnlockCommand(seconds: 43_201)) }
+        #expect(rig.timeline.relays.isEmpty)
+    }
+
+    @Test("staff data commands change the store, each logged once with the caller, never with a name")
+    func registryCommands() async throws {
+        let rig = try await DaemonRig()
+        let holder = try await rig.send(
+            HolderAddCommand(name: " Aino Virtanen ", profile: "visitor", email: "aino@vm.fi"), user: "kaisa")
+        #expect(holder.id == 1 && holder.name == "Aino Virtanen" && holder.email == "aino@vm.fi")
+        await #expect(throws: ControlError.self) { try await rig.send(HolderAddCommand(name: "X", profile: "vip")) }
+        let badge = try await rig.send(BadgeAssignCommand(number: "04:a2:3f:1b", holder: 1))
+        #expect(badge.last4 == "3F1B" && badge.fingerprint.hasPrefix("fake-"))
+        do {
+            _ = try await rig.send(BadgeAssignCommand(number: "04A23F1B", holder: 1))
+            Issue.record("the same badge was assigned twice")
+        } catch {
+            #expect(error.code == .refused && error.message.contains("already assigned"))
+        }
+        let registration = try await rig.send(
+            RegistrationAddCommand(holder: 1, from: "2027-01-05", until: "2027-01-06"))
+        #expect(registration.from == "2027-01-04T22:00:00.000Z" && registration.until == "2027-01-05T22:00:00.000Z")
+        await rig.badge("04A23F1B")
+        #expect(rig.lastDecision?.reason == .granted)
+        #expect(try await rig.send(BadgeRevokeCommand(number: "04a23f1b")).revoked == "3F1B")
+        await rig.badge("04A23F1B")
+        #expect(rig.lastDecision?.reason == .badgeRevoked)
+        let holders = try await rig.send(HolderListCommand(), as: .audit)
+        #expect(holders.map(\.name) == ["Aino Virtanen"])
+
+        let admin = rig.events(.adminChange).map(\.record)
+        #expect(admin.count == 4 && admin.allSatisfy { $0.actor == "kaisa" })
+        let logText = rig.store.logged.map { "\($0.record)" }.joined()
+        #expect(!logText.contains("Aino") && !logText.contains("aino@vm.fi") && !logText.contains("04A23F1B"))
+    }
+
+    @Test("audit purge is done by the daemon for an admin, logged with the caller as actor")
+    func purge() async throws {
+        let rig = try await DaemonRig()
+        await rig.badge("12345678")
+        await rig.advance(.seconds(2 * 86_400))
+        await rig.badge("12345679")
+        let result = try await rig.send(AuditPurgeCommand(before: "2027-01-06"), user: "auditor-admin")
+        #expect(result.removed == 2 && result.before == "2027-01-05T22:00:00.000Z")  // daemon_started and one read
+        let purged = try #require(rig.events(.logPurged).last)
+        #expect(purged.record.actor == "auditor-admin")
+        await #expect(throws: ControlError.self) {
+            try await rig.send(AuditPurgeCommand(before: "2099-01-01"))
+        }
+        await #expect(throws: ControlError.self) {
+            try await rig.send(AuditPurgeCommand(before: "2027-01-01"), as: .audit)
+        }
+    }
+
+    @Test("events.follow streams the history in pages, then stops when the client goes away")
+    func follow() async throws {
+        let rig = try await DaemonRig()
+        for i in 0..<(EventFollower.pageSize + 20) { await rig.daemon.handle(.reader("entry", .attached("\(i)"))) }
+        var seen: [Int64] = []
+        EventFollower(store: rig.store).follow(after: 0) { item in
+            guard case .event(let event) = item, let seq = event["seq"]?.intValue else { return false }
+            seen.append(seq)
+            return seen.count < EventFollower.pageSize + 10
+        }
+        #expect(seen == Array(1...Int64(EventFollower.pageSize + 10)))
+    }
+}
