@@ -246,3 +246,14 @@ extension DoorDaemon {
         }
     }
 }
+
+extension DoorMode {
+    /// The mode's name in status and the log (`normal`, `lockdown`, `hold_open`).
+    var name: String {
+        switch self {
+        case .normal: "normal"
+        case .lockdown: "lockdown"
+        case .holdOpen: "hold_open"
+        }
+    }
+}

@@ -3,21 +3,6 @@ import LabDoorConfig
 import LabDoorCore
 import Logging
 
-/// The ports the decision loop works through (DESIGN.md, Modules): real adapters in `labdoord`, the TestKit's
-/// fakes in tests.
-struct DaemonPorts: Sendable {
-    /// The database: registry reads and the event log.
-    var store: any AccessStore
-    /// The lock relay and the feedback outputs.
-    var door: any DoorActuator
-    /// The badge readers, one port per reader family.
-    var readers: [any ReaderPort]
-    /// The wall clock, the monotonic clock and clock trust.
-    var clock: any SiteClock
-    /// Makes the alarm port for the `[alarms]` settings (again after a reload).
-    var alarms: @Sendable (AlarmSettings) -> any AlarmPort
-}
-
 /// The decision loop: turns reader input into decisions, door actions and log entries, and carries out control
 /// requests — one input at a time, in arrival order, on a thread of its own (`DedicatedThreadExecutor`).
 ///
@@ -412,62 +397,17 @@ actor DoorDaemon {
 
     // MARK: Reload
 
-    private func reload(_ result: ConfigReload) {
-        notifier.reloading()
-        defer { notifier.ready(status: statusLine) }
-        let (now, _, trusted) = readClock()
-        switch result {
-        case .noFile:
-            logger.notice("reload requested, but the daemon runs without a configuration file")
-        case .failed(let error):
-            logger.error(
-                "configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
-            write(
-                [
-                    EventRecord(
-                        time: now, kind: .configReloaded,
-                        details: JSONValue.object([("ok", .bool(false)), ("error", .string(error.description))])
-                            .description,
-                        clockTrusted: trusted)
-                ], now: now)
-        case .loaded(let new):
-            let restartNeeded = new.restartNeeded(comparedTo: config)
-            config = new
-            decider.policy = new.policy(overrides: overrides)
-            controller.settings = Self.doorSettings(new.door)
-            alarms = ports.alarms(new.alarms)
-            logger.notice(
-                "configuration reloaded",
-                metadata: ["config.restart_needed": "\(restartNeeded.joined(separator: ", "))"])
-            write(
-                [
-                    EventRecord(
-                        time: now, kind: .configReloaded,
-                        details: JSONValue.object([
-                            ("ok", .bool(true)), ("restart_needed", .array(restartNeeded.map(JSONValue.string))),
-                        ]).description, clockTrusted: trusted)
-                ], now: now)
-            if !sink.degraded {
-                do { try ports.store.signCheckpoint(kind: .config, now: now, monotonic: nil) } catch {
-                    logger.error("checkpoint after the reload failed", metadata: ["error": "\(error)"])
-                }
-            }
-        }
+    /// Puts a reloaded configuration in force: policy, door timing and alarms at once (what needs a restart is
+    /// only reported, by `reload`).
+    func use(_ new: LabDoorConfiguration) {
+        config = new
+        decider.policy = new.policy(overrides: overrides)
+        controller.settings = Self.doorSettings(new.door)
+        alarms = ports.alarms(new.alarms)
     }
 
     /// The systemd status line.
     var statusLine: String {
         "door \(controller.relayUnlocked ? "unlocked" : "locked"), mode \(controller.mode.name), \(readerStates.count) reader(s)"
-    }
-}
-
-extension DoorMode {
-    /// The mode's name in status and the log (`normal`, `lockdown`, `hold_open`).
-    var name: String {
-        switch self {
-        case .normal: "normal"
-        case .lockdown: "lockdown"
-        case .holdOpen: "hold_open"
-        }
     }
 }

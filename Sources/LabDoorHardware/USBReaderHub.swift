@@ -1,32 +1,7 @@
 import CLibUSB
 import Foundation
 public import LabDoorCore
-
-/// A USB keyboard-wedge badge reader to drive: selected by vendor and product id, optionally pinned to a port
-/// path and a serial number.
-public struct USBReaderSpec: Hashable, Sendable {
-    /// The reader's name in events ("entry").
-    public var name: String
-    /// USB vendor id.
-    public var vendorID: UInt16
-    /// USB product id.
-    public var productID: UInt16
-    /// Only the device on this port path ("1-1.2").
-    public var port: String?
-    /// Only the device with this serial number.
-    public var serial: String?
-    /// Partial input is dropped after this pause between keys.
-    public var interkeyTimeout: Duration = .milliseconds(100)
-
-    /// A reader spec.
-    public init(name: String, vendorID: UInt16, productID: UInt16) {
-        self.name = name
-        self.vendorID = vendorID
-        self.productID = productID
-    }
-
-    var id: String { String(format: "%04x:%04x", vendorID, productID) }
-}
+import Synchronization
 
 /// Reads USB HID keyboard-wedge readers with libusb: hot-plug (arrivals and departures, also of readers present at
 /// start), kernel driver detach, asynchronous interrupt transfers, boot-keyboard decoding, and reopening with
@@ -39,17 +14,21 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
     private let specs: [USBReaderSpec]
     /// Set once by `start`, before the event thread runs; read only by the event thread afterwards.
     private var deliver: @Sendable (String, ReaderInput) -> Void = { _, _ in }
-    private let lock = NSLock()
+    /// State shared between callers (`show`, `stop`), libusb's hot-plug callback and the event thread.
+    private struct Shared: @unchecked Sendable {  // libusb device pointers, used only under the mutex
+        var arrivals: [OpaquePointer] = []
+        var departures: [OpaquePointer] = []
+        var stopping = false
+        var threadStarted = false
+        var feedback: [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] = []
+    }
+
+    private let shared = Mutex(Shared())
     private var context: OpaquePointer?
     private var callbacks: [libusb_hotplug_callback_handle] = []
-    private var arrivals: [OpaquePointer] = []
-    private var departures: [OpaquePointer] = []
     private var retries: [(device: OpaquePointer, attempt: Int, at: ContinuousClock.Instant)] = []
     private var connections: [Connection] = []
-    private var stopping = false
-    private var feedbackQueue: [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] = []
     private let finished = DispatchSemaphore(value: 0)
-    private var threadStarted = false
     private let origin = ContinuousClock.now
 
     /// One opened reader.
@@ -111,7 +90,7 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
         }
         let thread = Thread { [self] in eventLoop() }
         thread.name = "labdoord.usb"
-        lock.withLock { threadStarted = true }
+        shared.withLock { $0.threadStarted = true }
         thread.start()
     }
 
@@ -140,18 +119,18 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
     /// result. Queued here, sent by the event thread; best effort.
     public func show(_ decision: Decision, on reader: String) {
         let now = ContinuousClock.now
-        lock.withLock {
-            feedbackQueue.append((reader, decision.isGranted ? 0x01 : 0x02, now))
-            feedbackQueue.append((reader, 0x00, now + .seconds(1)))
+        shared.withLock {
+            $0.feedback.append((reader, decision.isGranted ? 0x01 : 0x02, now))
+            $0.feedback.append((reader, 0x00, now + .seconds(1)))
         }
     }
 
     /// Stops the event thread (cancelling transfers, releasing devices); returns when done or after 3 s, at once
     /// when the hub never started.
     public func stop() {
-        let started = lock.withLock { () -> Bool in
-            stopping = true
-            return threadStarted
+        let started = shared.withLock { state -> Bool in
+            state.stopping = true
+            return state.threadStarted
         }
         guard started, let context else { return }
         libusb_interrupt_event_handler(context)
@@ -162,8 +141,8 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
 
     fileprivate func hotplug(_ device: OpaquePointer, arrived: Bool) {
         libusb_ref_device(device)
-        lock.withLock {
-            if arrived { arrivals.append(device) } else { departures.append(device) }
+        shared.withLock {
+            if arrived { $0.arrivals.append(device) } else { $0.departures.append(device) }
         }
     }
 
@@ -175,7 +154,7 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
         while true {
             var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
             libusb_handle_events_timeout_completed(context, &timeout, nil)
-            if lock.withLock({ stopping }) && !stopRequested {
+            if isStopping && !stopRequested {
                 stopRequested = true
                 for connection in connections where connection.active {
                     _ = connection.transfer.map(libusb_cancel_transfer)
@@ -191,17 +170,19 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
         finished.signal()
     }
 
+    private var isStopping: Bool { shared.withLock { $0.stopping } }
+
     private func time(_ instant: ContinuousClock.Instant) -> MonotonicInstant {
         MonotonicInstant(sinceOrigin: instant - origin)
     }
 
     private func processPending(now: ContinuousClock.Instant) {
-        let (newArrivals, newDepartures) = lock.withLock { () -> ([OpaquePointer], [OpaquePointer]) in
+        let (newArrivals, newDepartures) = shared.withLock { state -> ([OpaquePointer], [OpaquePointer]) in
             defer {
-                arrivals.removeAll()
-                departures.removeAll()
+                state.arrivals.removeAll()
+                state.departures.removeAll()
             }
-            return (arrivals, departures)
+            return (state.arrivals, state.departures)
         }
         for device in newDepartures {
             if let connection = connections.first(where: { $0.device == device && $0.active }) {
@@ -229,9 +210,9 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
         for connection in connections where connection.active {
             if let dropped = connection.decoder.flush(at: time(now)) { deliver(connection.spec.name, dropped) }
         }
-        let dueFeedback = lock.withLock { () -> [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] in
-            let due = feedbackQueue.filter { $0.at <= now }
-            feedbackQueue.removeAll { $0.at <= now }
+        let dueFeedback = shared.withLock { state -> [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] in
+            let due = state.feedback.filter { $0.at <= now }
+            state.feedback.removeAll { $0.at <= now }
             return due
         }
         for item in dueFeedback {
@@ -376,8 +357,8 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
             let report = Array(
                 UnsafeBufferPointer(start: transfer.pointee.buffer, count: Int(transfer.pointee.actual_length)))
             for output in connection.decoder.feed(report, at: time(.now)) { deliver(connection.spec.name, output) }
-            if !lock.withLock({ stopping }), libusb_submit_transfer(transfer) == 0 { return }
-        } else if status == LIBUSB_TRANSFER_TIMED_OUT, !lock.withLock({ stopping }),
+            if !isStopping, libusb_submit_transfer(transfer) == 0 { return }
+        } else if status == LIBUSB_TRANSFER_TIMED_OUT, !isStopping,
             libusb_submit_transfer(transfer) == 0
         {
             return
@@ -387,7 +368,7 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
             connection.ended =
                 switch status {
                 case LIBUSB_TRANSFER_NO_DEVICE: "unplugged"
-                case LIBUSB_TRANSFER_CANCELLED: lock.withLock({ stopping }) ? "stopped" : "cancelled"
+                case LIBUSB_TRANSFER_CANCELLED: isStopping ? "stopped" : "cancelled"
                 default: "transfer failed (status \(status.rawValue))"
                 }
         }
@@ -417,34 +398,6 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
 
     static func errorName(_ code: Int32) -> String {
         libusb_error_name(code).map { String(cString: $0) } ?? "error \(code)"
-    }
-}
-
-/// A libusb call that failed, with its libusb error code (`LIBUSB_ERROR_*`).
-public struct USBError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The call.
-    public let call: String
-    /// The libusb error code (negative).
-    public let code: Int32
-
-    /// Records a failed call.
-    public init(_ call: String, code: Int32) {
-        self.call = call
-        self.code = code
-    }
-
-    /// The call, libusb's name for the code, and what to check.
-    public var description: String {
-        let name = USBReaderHub.errorName(code)
-        let hint =
-            switch code {
-            case LIBUSB_ERROR_ACCESS.rawValue: "; check the udev rule for the labdoor group"
-            case LIBUSB_ERROR_NOT_SUPPORTED.rawValue: "; this libusb was built without hot-plug support (udev)"
-            case LIBUSB_ERROR_NO_MEM.rawValue, LIBUSB_ERROR_OTHER.rawValue:
-                "; is /dev/bus/usb present (and visible to the service)?"
-            default: ""
-            }
-        return "\(call) failed: \(name)\(hint)"
     }
 }
 

@@ -3,8 +3,14 @@ public import LabDoorCore
 
 /// Builders for test data, so that tests say what matters and not how records are assembled.
 public enum Fixtures {
-    /// The Lab's zone (Europe/Helsinki). Tests need the `tzdata` package, which `make test` installs.
-    public static let helsinki: SiteZone = SiteZone(identifier: SiteZone.helsinkiIdentifier) ?? SiteZone(.gmt)
+    /// The Lab's zone (Europe/Helsinki). Tests need the `tzdata` package, which `make test` installs; without it
+    /// they stop here, rather than quietly deciding in GMT and passing or failing for the wrong reason.
+    public static let helsinki: SiteZone = {
+        guard let zone = SiteZone(identifier: SiteZone.helsinkiIdentifier) else {
+            preconditionFailure("test fixture: no zone data for Europe/Helsinki; install the tzdata package")
+        }
+        return zone
+    }()
 
     /// The Lab's default policy: weekly hours Mon–Fri 07–20, Finnish holidays, default profiles.
     public static func labPolicy(overrides: [CalendarOverride] = []) -> AccessPolicy {

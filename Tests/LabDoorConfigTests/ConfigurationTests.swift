@@ -191,10 +191,31 @@ struct ConfigurationTests {
         lockdown_override = false
         """
 
-    @Test("random and mutated files never crash the parser", arguments: [UInt64(1), 2, 3, 4])
+    @Test(
+        "random and mutated files never crash the parser; every error names a line of the file",
+        arguments: [UInt64(1), 2, 3, 4])
     func fuzz(seed: UInt64) {
         var rng = SeededGenerator(seed: seed)
         let alphabet = Array("[]{}=\"'.,#-_:0123456789abcdefxyz \t\n\r\u{0}\u{7}\u{1B}\u{7F}é€\\")
+        var accepted = 0
+        var rejected = 0
+        func check(_ text: String) {
+            // Lines as the parser counts them: each LF scalar ends one (a CRLF is one Character in Swift, so count
+            // scalars, not Characters).
+            let lines = text.unicodeScalars.count { $0 == "\n" } + 1
+            do {
+                let config = try parse(text)
+                #expect(!config.siteName.isEmpty && !config.profiles.isEmpty, "seed \(seed): \(text.debugDescription)")
+                accepted += 1
+            } catch {
+                rejected += 1
+                #expect(error.file == "labdoor.toml")
+                if let line = error.line {
+                    #expect((1...lines).contains(line), "seed \(seed): line \(line) of \(lines): \(error)")
+                }
+                #expect(!error.message.isEmpty)
+            }
+        }
         for _ in 0..<1500 {
             var text = Array(Self.validFile)
             for _ in 0..<Int.random(in: 1...6, using: &rng) {
@@ -205,10 +226,12 @@ struct ConfigurationTests {
                 default: if position < text.count { text[position] = alphabet.randomElement(using: &rng) ?? "]" }
                 }
             }
-            _ = try? parse(String(text))
+            check(String(text))
             let noise = (0..<Int.random(in: 0..<80, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? " "
             }
-            _ = try? parse(String(noise))
+            check(String(noise))
         }
+        // Both outcomes happen, so the loop exercised the parser's error paths and its happy path.
+        #expect(accepted > 20 && rejected > 500, "accepted \(accepted), rejected \(rejected)")
     }
 }

@@ -3,7 +3,7 @@ import GRDB
 import LabDoorCore
 import Testing
 
-@Suite("labdoorctl events and audit, run as binaries on a sample database")
+@Suite("labdoorctl events and audit, run as binaries on a sample database", .timeLimit(.minutes(3)))
 struct AuditCommandTests {
     /// A state directory with the sample site written by labdoor-logwriter.
     struct Site {

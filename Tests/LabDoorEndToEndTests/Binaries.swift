@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs the built `labdoord` and `labdoorctl` binaries, as a user would.
@@ -37,13 +38,19 @@ enum Binaries {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes before waiting, so that a large output cannot block the child.
+        // Read both pipes at once (stderr on another thread), so that neither can fill up and block the child.
+        let errData = Mutex(Data())
+        let errRead = DispatchGroup()
+        DispatchQueue.global().async(group: errRead) {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errData.withLock { $0 = data }
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        errRead.wait()
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
     }
 
     struct MissingBinary: Error, CustomStringConvertible {

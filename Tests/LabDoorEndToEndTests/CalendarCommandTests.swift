@@ -5,7 +5,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("labdoorctl hours and labdoord --check-config, run as binaries")
+@Suite("labdoorctl hours and labdoord --check-config, run as binaries", .timeLimit(.minutes(3)))
 struct CalendarCommandTests {
     @Test("the 2027 calendar in JSON has 365 days in the documented shape")
     func calendar2027() throws {

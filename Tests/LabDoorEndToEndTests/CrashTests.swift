@@ -7,7 +7,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("Crash safety of the event log", .serialized)
+@Suite("Crash safety of the event log", .serialized, .timeLimit(.minutes(5)))
 struct CrashTests {
     /// Collects a child's standard output from a background thread.
     final class OutputCollector: @unchecked Sendable {

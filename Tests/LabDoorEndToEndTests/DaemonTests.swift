@@ -1,13 +1,14 @@
 import Foundation
 import LabDoorCore
 import LabDoorStore
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-@Suite("labdoord end to end, driven through labdoorctl", .serialized)
+@Suite("labdoord end to end, driven through labdoorctl", .serialized, .timeLimit(.minutes(5)))
 struct DaemonTests {
     @Test("badge in, revoke, lockdown, exit button, held-open and forced alarms, reload, graceful stop")
     func endToEnd() throws {
@@ -58,7 +59,11 @@ struct DaemonTests {
         #expect(try d.events().filter { $0.seq > beforeExit && $0.record.kind == .doorForced }.isEmpty)
 
         // Forced: opened while locked. Held open: stays open past held_open_seconds. Both run the alarm hook.
-        usleep(1_200_000)  // past the 1 s after a relock in which a pull on the handle is not "forced"
+        // Past the 1 s after the relock in which a pull on the handle is not "forced": wait on the logged time.
+        let relocked = try #require(try d.events().last { $0.record.kind == .doorRelocked })
+        try d.waitFor("the forced-door grace after the relock", timeout: 5) {
+            Date() > relocked.record.time.addingTimeInterval(1.2)
+        }
         let beforeForced = d.lastSeq
         try d.ctlOK(["door", "simulate", "contact=open"])
         try d.waitForEvent(.doorForced, after: beforeForced)
@@ -101,20 +106,31 @@ struct DaemonTests {
         process.arguments = ["--socket", d.socket, "events", "--follow", "--format", "json"]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        usleep(500_000)  // let the stream start at the newest event
-        try d.badge("4242424242")
-        var text = ""
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline && !text.contains("unknown_badge") {
-            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let received = Mutex("")
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            received.withLock { $0 += text }
         }
-        let line = try #require(text.split(separator: "\n").first { $0.contains("badge_decision") })
-        let event = try JSONValue.parse(String(line))
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            output.fileHandleForReading.readabilityHandler = nil
+        }
+        // The stream starts at the newest event once labdoorctl is connected; until a read shows up in it,
+        // present the badge again (each try bounded), rather than sleeping and hoping it has started.
+        var line: Substring?
+        for _ in 0..<20 where line == nil {
+            try d.badge("4242424242")
+            try? d.waitFor("the read in the stream", timeout: 1) {
+                line = received.withLock { $0 }.split(separator: "\n").first { $0.contains("badge_decision") }
+                return line != nil
+            }
+        }
+        let event = try JSONValue.parse(String(try #require(line)))
         #expect(event["reason"]?.stringValue == "unknown_badge")
         #expect(event["reader"]?.stringValue == "entry")
         #expect(event["hash"]?.stringValue?.count == 64)
+        #expect(process.isRunning)
     }
 
     @Test("more than five denied reads lock the reader out, with an alarm")
@@ -122,10 +138,7 @@ struct DaemonTests {
         let d = try DaemonHarness()
         defer { d.cleanUp() }
         try d.start()
-        for i in 0..<7 {
-            try d.badge("77770000\(i)0")
-            usleep(30_000)
-        }
+        for i in 0..<7 { try d.badge("77770000\(i)0") }
         let lockout = try d.waitForEvent(.readerLockedOut)
         #expect(lockout.record.reader == "entry")
         try d.waitForEvent(.badgeDecision, reason: .rateLimited)
@@ -184,10 +197,12 @@ struct DaemonTests {
         try d.ctlOK(["badge", "assign", "1000000003", "--holder", "1"])
 
         let attackers = DispatchGroup()
+        let connected = Mutex(0)
         for i in 0..<40 {
             DispatchQueue.global().async(group: attackers) {
                 var rng = SystemRandomNumberGenerator()
                 guard let fd = Self.connect(d.socket) else { return }
+                connected.withLock { $0 += 1 }
                 defer { close(fd) }
                 switch i % 5 {
                 case 0:  // random bytes
@@ -225,9 +240,9 @@ struct DaemonTests {
             try d.badge(round % 2 == 0 ? "1000000003" : "2000000000")
             let decision = try d.waitForEvent(.badgeDecision, after: before)
             #expect(decision.record.reason == (round % 2 == 0 ? .granted : .unknownBadge))
-            usleep(300_000)
         }
-        attackers.wait()
+        #expect(attackers.wait(timeout: .now() + 30) == .success)
+        #expect(connected.withLock { $0 } == 40, "every attack reached the daemon")
         let status = try JSONValue.parse(try d.ctlOK(["status", "--format", "json"]))
         #expect(status["door"]?["mode"]?.stringValue == "normal")
         #expect(try d.events().filter { $0.record.kind == .adminChange }.count == 2)  // no attacker changed anything

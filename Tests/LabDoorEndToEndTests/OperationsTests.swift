@@ -7,7 +7,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("labdoord operations: systemd, disk full, metrics, reload, safe state", .serialized)
+@Suite("labdoord operations: systemd, disk full, metrics, reload, safe state", .serialized, .timeLimit(.minutes(5)))
 struct OperationsTests {
     @Test("READY=1 and watchdog pings reach $NOTIFY_SOCKET")
     func systemdNotify() throws {

@@ -134,7 +134,7 @@ struct LifecycleTests {
     }
 }
 
-@Suite("Store failures: disk full and crashes", .serialized)
+@Suite("Store failures: disk full and crashes", .serialized, .timeLimit(.minutes(5)))
 struct FailureTests {
     @Test("when the database cannot grow, appends throw diskFull and nothing committed is lost")
     func databaseFull() throws {
@@ -179,6 +179,9 @@ struct FailureTests {
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let path = mount.appendingPathComponent("labdoor.db").path
         let store = try LabDoorStore(path: path, keysDirectory: keys)
+        // Ballast to free later: the disk fills, then space comes back without touching the database.
+        let ballast = mount.appendingPathComponent("ballast").path
+        #expect(FileManager.default.createFile(atPath: ballast, contents: Data(repeating: 0x42, count: 128 * 1024)))
         var committed: [Int64] = []
         var failure: StoreError?
         let filler = String(repeating: "x", count: 2000)
@@ -197,8 +200,12 @@ struct FailureTests {
         let error = try #require(failure)
         #expect(error == .diskFull(path: path) || { if case .io = error { true } else { false } }(), "\(error)")
         #expect(committed.count > 10)
-        // Free space again; the store recovers and everything committed is there.
-        try? FileManager.default.removeItem(atPath: mount.appendingPathComponent("nothing").path)
+        // Free space again: the same store writes again, after everything committed, and it all verifies.
+        try FileManager.default.removeItem(atPath: ballast)
+        let after = try store.append(
+            EventRecord(time: Date(timeIntervalSince1970: 20_000), kind: .logDegraded, clockTrusted: true))
+        #expect(after.seq == (committed.last ?? 0) + 1)
+        committed.append(after.seq)
         let reopened = try LabDoorStore(readOnlyPath: path)
         #expect(try reopened.events().map(\.seq) == committed)
         #expect(try LogVerifier(store: reopened).verify(publicKey: store.publicKey()).events == committed.count)

@@ -1,0 +1,27 @@
+import Foundation
+
+/// A USB keyboard-wedge badge reader to drive: selected by vendor and product id, optionally pinned to a port
+/// path and a serial number.
+public struct USBReaderSpec: Hashable, Sendable {
+    /// The reader's name in events ("entry").
+    public var name: String
+    /// USB vendor id.
+    public var vendorID: UInt16
+    /// USB product id.
+    public var productID: UInt16
+    /// Only the device on this port path ("1-1.2").
+    public var port: String?
+    /// Only the device with this serial number.
+    public var serial: String?
+    /// Partial input is dropped after this pause between keys.
+    public var interkeyTimeout: Duration = .milliseconds(100)
+
+    /// A reader spec.
+    public init(name: String, vendorID: UInt16, productID: UInt16) {
+        self.name = name
+        self.vendorID = vendorID
+        self.productID = productID
+    }
+
+    var id: String { String(format: "%04x:%04x", vendorID, productID) }
+}
