@@ -140,6 +140,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "LabDoorArchitectureTests", swiftSettings: strict),
         .testTarget(
             name: "LabDoorProtocolTests",
             dependencies: ["LabDoorProtocol", "LabDoorCore"],
