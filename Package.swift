@@ -115,6 +115,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Test helper: opens and closes the GPIO door under bouncing inputs (hil/scenarios/22-gpio-stress.sh).
+        .executableTarget(
+            name: "labdoor-gpio-stress",
+            dependencies: ["LabDoorCore", "LabDoorHardware"],
+            path: "Tests/Helpers/labdoor-gpio-stress",
+            swiftSettings: strict
+        ),
+
         // Tests.
         .testTarget(
             name: "LabDoorCoreTests",

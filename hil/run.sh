@@ -115,7 +115,8 @@ if [ -z "${HIL_SKIP_SWIFT:-}" ]; then
     [ "$GPIOD" = 2 ] && scratch=.build-gpiod2
     say "building labdoord and labdoorctl (libgpiod $GPIOD.x)"
     (cd "$ROOT" && PKG_CONFIG_PATH="${G2LIB:+$G2LIB/pkgconfig}" swift build --scratch-path "$scratch" --product labdoord > "$WORK/swift.log" 2>&1 \
-        && PKG_CONFIG_PATH="${G2LIB:+$G2LIB/pkgconfig}" swift build --scratch-path "$scratch" --product labdoorctl >> "$WORK/swift.log" 2>&1) \
+        && PKG_CONFIG_PATH="${G2LIB:+$G2LIB/pkgconfig}" swift build --scratch-path "$scratch" --product labdoorctl >> "$WORK/swift.log" 2>&1 \
+        && PKG_CONFIG_PATH="${G2LIB:+$G2LIB/pkgconfig}" swift build --scratch-path "$scratch" --product labdoor-gpio-stress >> "$WORK/swift.log" 2>&1) \
         || { tail -30 "$WORK/swift.log"; die "swift build"; }
     SWIFT_BIN=$(cd "$ROOT" && swift build --scratch-path "$scratch" --show-bin-path)
     api=$(LD_LIBRARY_PATH="$G2LIB" "$SWIFT_BIN/labdoord" --version)
@@ -145,6 +146,7 @@ copy_with_libs "$WORK/gpioprobe" /bin/gpioprobe
 if [ -n "${SWIFT_BIN:-}" ]; then
     copy_with_libs "$SWIFT_BIN/labdoord" /bin/labdoord
     copy_with_libs "$SWIFT_BIN/labdoorctl" /bin/labdoorctl
+    copy_with_libs "$SWIFT_BIN/labdoor-gpio-stress" /bin/labdoor-gpio-stress
 fi
 # The modules the scenarios need, with their dependencies, and a fresh modules.dep.
 M="$R/lib/modules/$KVER"

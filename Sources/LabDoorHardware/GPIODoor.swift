@@ -112,7 +112,7 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
         self.chip = chip
         var relay: OpaquePointer?
         var lines: [String: OpaquePointer] = [:]
-        var inputs: [(role: DoorInputRole, line: OpaquePointer, source: any DispatchSourceRead)] = []
+        var inputLines: [(role: DoorInputRole, line: OpaquePointer)] = []
         var levels: [DoorInputRole: Int32] = [:]
         do {
             relay = try Self.requestOutput(
@@ -128,25 +128,29 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
                 let line = try Self.requestInput(
                     chip, reference, role: role == .contact ? "contact_line" : "exit_line", chipSpec: wiring.chip)
                 levels[role] = labdoor_gpio_get_value(line)
-                inputs.append(
-                    (
-                        role, line,
-                        DispatchSource.makeReadSource(fileDescriptor: labdoor_gpio_event_fd(line), queue: queue)
-                    )
-                )
+                inputLines.append((role, line))
             }
         } catch {
             if let relay { labdoor_gpio_release(relay) }
             for line in lines.values { labdoor_gpio_release(line) }
-            for input in inputs { labdoor_gpio_release(input.line) }
+            for input in inputLines { labdoor_gpio_release(input.line) }
             labdoor_gpio_chip_close(chip)
             throw error
         }
         guard let relay else { throw GPIOError(message: "relay_line was not requested") }
         self.outputs = Mutex(Outputs(relay: relay, lines: lines))
-        self.inputs = inputs
+        queue.setSpecific(key: Self.onQueue, value: true)
+        // The read sources exist only once every line is ours: an error above has no source to dispose of (a
+        // Dispatch source must never be released before it was resumed).
+        let queue = queue
+        self.inputs = inputLines.map { input in
+            (
+                input.role, input.line,
+                DispatchSource.makeReadSource(fileDescriptor: labdoor_gpio_event_fd(input.line), queue: queue)
+            )
+        }
         self.stable = levels
-        for input in inputs {
+        for input in self.inputs {
             let (role, line) = (input.role, input.line)
             input.source.setEventHandler { [weak self] in self?.drainEvents(role, line) }
             input.source.resume()
@@ -186,7 +190,8 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
     }
 
     /// Drives the relay locked and releases every line: the outputs at once, each input in its source's cancel
-    /// handler, then the chip. Safe to call more than once and from any thread (also from `queue`).
+    /// handler (waited for, up to 2 s), then the chip. Safe to call more than once and from any thread (on `queue`
+    /// itself it does not wait: the inputs are released right after it returns).
     public func close() {
         let first = outputs.withLock { outputs -> Bool in
             guard !outputs.closed else { return false }
@@ -211,8 +216,19 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
             input.source.cancel()
         }
         let chip = chip
-        group.notify(queue: queue) { labdoor_gpio_chip_close(chip) }
+        if DispatchQueue.getSpecific(key: Self.onQueue) == true {
+            // Called on the queue itself (a deinit there): the cancel handlers run after this returns.
+            group.notify(queue: queue) { labdoor_gpio_chip_close(chip) }
+        } else if group.wait(timeout: .now() + .seconds(2)) == .success {
+            // Every line is free again when close returns: a new door (or another process) can take them at once.
+            labdoor_gpio_chip_close(chip)
+        } else {
+            group.notify(queue: queue) { labdoor_gpio_chip_close(chip) }
+        }
     }
+
+    /// Marks `queue`, so that `close` knows when it runs on it.
+    private static let onQueue = DispatchSpecificKey<Bool>()
 
     deinit { close() }
 
