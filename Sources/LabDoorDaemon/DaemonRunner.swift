@@ -99,7 +99,14 @@ public enum DaemonRunner {
         let ports = DaemonPorts(
             store: store, door: door, readers: readerPorts(config.readers), clock: clock, alarms: alarms)
         let notifier = SystemdNotifier()
-        let lastSeq = (try? store.events(EventFilter(limit: 1)).last?.seq) ?? 0
+        let lastSeq: Int64
+        do {
+            lastSeq = try store.events(EventFilter(limit: 1)).last?.seq ?? 0
+        } catch {
+            logger.critical("cannot read the end of the event log", metadata: ["error": "\(error.description)"])
+            printError("labdoord: \(error.description)")
+            return configurationExitStatus
+        }
         let daemon = DoorDaemon(
             config: config, configPath: options.configPath, ports: ports, lastSeq: lastSeq,
             logger: Logger(label: "labdoord.loop"), notifier: notifier)
