@@ -142,7 +142,8 @@ struct AuditCommandTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: copy)
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: copyDir.path)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: site.dir.path)
-        let ctl = Binaries.directory.appendingPathComponent("labdoorctl").path
+        let (ctl, binaries) = try Binaries.copyForAnyUser("labdoorctl")
+        defer { try? FileManager.default.removeItem(at: binaries) }
         let result = try Binaries.run(
             "/usr/sbin/runuser", ["-u", "nobody", "--", ctl, "audit", "verify", "--db", copy], absolute: true)
         #expect(result.status == 0, "\(result.stderr)")

@@ -58,6 +58,18 @@ enum Binaries {
         var description: String { "\(path) is not built: run `swift build` (or `make test`) first" }
     }
 
+    /// A copy of the built program `name` that any user can run, for tests that run it as `nobody`: the build
+    /// directory may be inside a private checkout (a clone under `/root` is mode 0700). The copy lives in a fresh
+    /// mode-0755 directory under the system's temporary directory; the caller removes `directory`.
+    static func copyForAnyUser(_ name: String) throws -> (path: String, directory: URL) {
+        let directory = try temporaryDirectory()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+        let copy = directory.appendingPathComponent(name)
+        try FileManager.default.copyItem(at: Binaries.directory.appendingPathComponent(name), to: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
+        return (copy.path, directory)
+    }
+
     /// A fresh temporary directory, removed by the caller.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("labdoor-test-\(UUID().uuidString)")

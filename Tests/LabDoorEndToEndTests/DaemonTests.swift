@@ -157,7 +157,8 @@ struct DaemonTests {
         defer { d.cleanUp() }
         try d.start()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: d.dir.path)
-        let ctl = Binaries.directory.appendingPathComponent("labdoorctl").path
+        let (ctl, binaries) = try Binaries.copyForAnyUser("labdoorctl")
+        defer { try? FileManager.default.removeItem(at: binaries) }
         let refused = try Binaries.run(
             "/usr/sbin/runuser", ["-u", "nobody", "--", ctl, "--socket", d.socket, "door", "unlock"], absolute: true)
         #expect(refused.status != 0)
