@@ -73,8 +73,9 @@ actor DoorDaemon {
             EventRecord(
                 time: now, kind: .daemonStarted,
                 details: JSONValue.object([
-                    ("door", .string(config.door.backend.rawValue)), ("readers", .string(readers)),
-                    ("clock_trusted", .bool(trusted)),
+                    ("door", .string(config.door.backend.rawValue)),
+                    ("fail_mode", .string(config.door.failMode.rawValue)),
+                    ("readers", .string(readers)), ("clock_trusted", .bool(trusted)),
                 ]).description, clockTrusted: trusted))
         write(events, now: now)
         refreshOverrides()
