@@ -109,13 +109,11 @@ public struct LabDoorConfiguration: Hashable, Sendable {
                 config.siteName = name
             }
             if let identifier = try site.string("time_zone") {
-                guard let zone = SiteZone(identifier: identifier) else {
-                    throw site.error(
-                        "time_zone",
-                        "\"\(identifier)\" is not a known IANA time zone (e.g. \"Europe/Helsinki\"); check the spelling and that tzdata is installed"
-                    )
+                do {
+                    config.zone = try SiteZone(region: identifier)
+                } catch {
+                    throw site.error("time_zone", error.description)
                 }
-                config.zone = zone
             }
             try site.rejectUnknownKeys(allowed: ["name", "time_zone"])
         }

@@ -19,6 +19,63 @@ public struct SiteZone: Sendable, Hashable {
         self.timeZone = zone
     }
 
+    /// Why a configured time zone is refused.
+    public enum IdentifierError: Error, Hashable, Sendable, CustomStringConvertible {
+        /// A fixed offset (`UTC+02:00`, `GMT+2`, `Etc/GMT-2`) or an abbreviation (`EET`, `UTC`): it would ignore
+        /// summer time, so for half the year every opening-hours decision would be an hour off.
+        case notARegion(String)
+        /// Not a zone the system's zone data knows.
+        case unknown(String)
+
+        /// What is wrong and what to write instead.
+        public var description: String {
+            switch self {
+            case .notARegion(let text):
+                "\"\(text)\" is a fixed offset or an abbreviation, which ignores summer time; name the region, e.g. \"\(SiteZone.helsinkiIdentifier)\""
+            case .unknown(let text):
+                "\"\(text)\" is not a known IANA time zone (e.g. \"\(SiteZone.helsinkiIdentifier)\"); check the spelling and that tzdata is installed"
+            }
+        }
+    }
+
+    /// The IANA areas whose zones follow a region's rules (offsets and summer time): `Europe/Helsinki`,
+    /// `America/Argentina/Buenos_Aires`. `Etc/…` zones are fixed offsets; bare names are abbreviations or legacy
+    /// aliases.
+    public static let regionAreas: Set<String> = [
+        "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific",
+    ]
+
+    /// A site zone from a configured IANA region name (`Area/Location`); fixed offsets and abbreviations are
+    /// refused, as are names the zone data does not know.
+    public init(region identifier: String) throws(IdentifierError) {
+        let parts = identifier.split(separator: "/", omittingEmptySubsequences: false)
+        let wellFormed =
+            parts.count >= 2 && Self.regionAreas.contains(String(parts[0]))
+            && parts.dropFirst().allSatisfy { part in
+                !part.isEmpty
+                    && part.unicodeScalars.allSatisfy {
+                        ("0"..."9").contains($0) || ("A"..."Z").contains($0) || ("a"..."z").contains($0)
+                            || "_-+".unicodeScalars.contains($0)
+                    }
+            }
+        guard wellFormed else {
+            if SiteZone(identifier: identifier) == nil && !Self.looksLikeOffset(identifier) && identifier.contains("/")
+            {
+                throw .unknown(identifier)
+            }
+            throw .notARegion(identifier)
+        }
+        guard let zone = TimeZone(identifier: identifier), zone.identifier == identifier else {
+            throw .unknown(identifier)
+        }
+        self.timeZone = zone
+    }
+
+    private static func looksLikeOffset(_ text: String) -> Bool {
+        text.contains("+") || text.contains(":") || text.uppercased().hasPrefix("GMT")
+            || text.uppercased().hasPrefix("UTC")
+    }
+
     /// Creates a site zone from a `TimeZone`.
     public init(_ timeZone: TimeZone) { self.timeZone = timeZone }
 

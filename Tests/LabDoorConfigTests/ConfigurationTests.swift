@@ -87,6 +87,13 @@ struct ConfigurationTests {
             ),
             ("[hours]\nholidays = \"sweden\"\n", 2, "hours.holidays", "use one of: \"finland\", \"none\""),
             ("[site]\ntime_zone = \"Europe/Helsingfors\"\n", 2, "site.time_zone", "not a known IANA time zone"),
+            // Fixed offsets and abbreviations would ignore summer time: half the year an hour off.
+            ("[site]\ntime_zone = \"UTC+02:00\"\n", 2, "site.time_zone", "a fixed offset or an abbreviation"),
+            ("[site]\ntime_zone = \"GMT+2\"\n", 2, "site.time_zone", "name the region, e.g. \"Europe/Helsinki\""),
+            ("[site]\ntime_zone = \"EET\"\n", 2, "site.time_zone", "a fixed offset or an abbreviation"),
+            ("[site]\ntime_zone = \"Etc/GMT-2\"\n", 2, "site.time_zone", "a fixed offset or an abbreviation"),
+            ("[site]\ntime_zone = \"+02:00\"\n", 2, "site.time_zone", "a fixed offset or an abbreviation"),
+            ("[site]\ntime_zone = \"UTC\"\n", 2, "site.time_zone", "a fixed offset or an abbreviation"),
             ("[site]\nname = 5\n", 2, "site.name", "expected a string, found integer"),
             (
                 "[profiles.visitor]\nschedule = \"weekdays\"\n", 2, "profiles.visitor.schedule",
