@@ -71,7 +71,7 @@ public struct BadgeID: Hashable, Sendable {
             case .empty:
                 "a badge number is empty"
             case .invalidCharacter(let c, let position):
-                "a badge number may contain only digits 0-9 and letters A-F, not \"\(c)\" at position \(position + 1)"
+                "a badge number may contain only digits 0-9 and letters A-F, not \"\(TextEscaping.escaped(String(c)))\" at position \(position + 1)"
             case .invalidLength(let n):
                 "a badge number must have \(BadgeID.minimumLength)-\(BadgeID.maximumLength) characters, not \(n)"
             }

@@ -46,7 +46,13 @@ extension LabDoorStore {
         return (0, CanonicalEncoding.genesisHash)
     }
 
-    static func insert(_ record: EventRecord, _ db: Database) throws -> LoggedEvent {
+    static func insert(_ unescaped: EventRecord, _ db: Database) throws -> LoggedEvent {
+        // The boundary: text is stored — and hashed — with its control characters escaped, so that the bytes the
+        // hash covers are the bytes SQLite keeps (GRDB binds text NUL-terminated).
+        var record = unescaped
+        record.reader = TextEscaping.escaped(record.reader)
+        record.actor = TextEscaping.escaped(record.actor)
+        record.details = TextEscaping.escaped(record.details)
         let (lastSeq, lastHash) = try tail(db)
         let seq = lastSeq + 1
         let time = UTCTimestamp.format(record.time)

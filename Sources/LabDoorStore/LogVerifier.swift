@@ -15,6 +15,18 @@ public struct LogVerifier: Sendable {
         public var description: String { "seq \(seq): \(message)" }
     }
 
+    /// Every problem found, the first (lowest seq, in the order verification meets them) first.
+    public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The problems; never empty.
+        public let problems: [Problem]
+        /// The first problem: the headline.
+        public var first: Problem { problems[0] }
+        /// `seq N: message`, then how many more.
+        public var description: String {
+            "\(first)" + (problems.count > 1 ? " (and \(problems.count - 1) more)" : "")
+        }
+    }
+
     /// The result of a successful verification.
     public struct Report: Hashable, Sendable, CustomStringConvertible {
         /// Events checked.
@@ -49,7 +61,8 @@ public struct LogVerifier: Sendable {
     /// A verifier over an open store (read-only is enough).
     public init(store: LabDoorStore) { self.store = store }
 
-    /// Verifies the log; throws the first `Problem`.
+    /// Verifies the log; throws a `Failure` listing every problem found (verification goes on after the first, so
+    /// that damage early in the log cannot hide tampering later).
     ///
     /// - Parameters:
     ///   - publicKey: the auditor's copy of the site key; nil to use the key recorded in the database (which
@@ -62,16 +75,17 @@ public struct LogVerifier: Sendable {
 
     private func verify(_ db: Database, key: LogPublicKey, independent: Bool, kept: Checkpoint?) throws -> Report {
         var notes: [String] = []
+        var problems: [Problem] = []
+        func problem(_ seq: Int64, _ message: String) { problems.append(Problem(seq: seq, message: message)) }
 
         // The anchor: where the log starts after a purge.
         var expectedSeq: Int64 = 1
         var previousHash = CanonicalEncoding.genesisHash
         if let anchor = try LabDoorStore.anchor(db) {
-            guard key.isValidSignature(anchor.signature, for: anchor.payload) else {
-                throw Problem(
-                    seq: anchor.seq,
-                    message:
-                        "the purge anchor's signature does not verify with key \(key.keyID) (signed by key \(anchor.keyID))"
+            if !key.isValidSignature(anchor.signature, for: anchor.payload) {
+                problem(
+                    anchor.seq,
+                    "the purge anchor's signature does not verify with key \(key.keyID) (signed by key \(anchor.keyID))"
                 )
             }
             expectedSeq = anchor.seq + 1
@@ -83,24 +97,24 @@ public struct LogVerifier: Sendable {
         var checkpoints: [Int64: Checkpoint] = [:]
         for row in checkpointRows {
             guard let checkpoint = LabDoorStore.checkpoint(from: row) else {
-                throw Problem(seq: row["seq"], message: "the checkpoint row is malformed")
+                problem(row["seq"] as Int64? ?? 0, "the checkpoint row is malformed")
+                continue
             }
             guard key.isValidSignature(checkpoint.signature, for: checkpoint.payload) else {
-                throw Problem(
-                    seq: checkpoint.seq,
-                    message:
-                        "the checkpoint's signature does not verify with key \(key.keyID) (it claims key \(checkpoint.keyID)): the log was re-signed or the checkpoint edited"
+                problem(
+                    checkpoint.seq,
+                    "the checkpoint's signature does not verify with key \(key.keyID) (it claims key \(checkpoint.keyID)): the log was re-signed or the checkpoint edited"
                 )
+                continue
             }
             checkpoints[checkpoint.seq] = checkpoint
         }
-        if let kept {
-            guard key.isValidSignature(kept.signature, for: kept.payload) else {
-                throw Problem(seq: kept.seq, message: "the checkpoint you kept does not verify with key \(key.keyID)")
-            }
+        if let kept, !key.isValidSignature(kept.signature, for: kept.payload) {
+            problem(kept.seq, "the checkpoint you kept does not verify with key \(key.keyID)")
         }
 
-        // The chain.
+        // The chain. After a problem the check goes on from the row as stored, so each later row is judged on
+        // its own hash and on its link to the row before it.
         let columns = CanonicalEncoding.eventColumns
         let cursor = try Row.fetchCursor(
             db, sql: "SELECT \(columns.joined(separator: ", ")), hash FROM event ORDER BY seq")
@@ -109,57 +123,56 @@ public struct LogVerifier: Sendable {
         var lastSeq: Int64?
         while let row = try cursor.next() {
             let values = columns.map { row[$0] as DatabaseValue }
-            guard let seq = row["seq"] as Int64? else { throw Problem(seq: expectedSeq, message: "a row has no seq") }
+            guard let seq = row["seq"] as Int64? else {
+                problem(expectedSeq, "a row has no seq")
+                continue
+            }
             if seq != expectedSeq {
-                throw Problem(
-                    seq: expectedSeq,
-                    message: seq > expectedSeq
+                problem(
+                    expectedSeq,
+                    seq > expectedSeq
                         ? "missing: the log jumps from seq \(expectedSeq - 1) to seq \(seq) (rows deleted)"
                         : "out of order")
             }
             let storedHash = row["hash"] as String? ?? ""
             if CanonicalEncoding.eventHash(values) != storedHash {
-                throw Problem(
-                    seq: seq, message: "its contents do not match its hash (the row was edited, replaced or moved)")
-            }
-            if (row["prev_hash"] as String?) != previousHash {
-                throw Problem(
-                    seq: seq,
-                    message:
-                        "its prev_hash does not match the previous event's hash (a row was inserted, removed or reordered before it)"
+                problem(seq, "its contents do not match its hash (the row was edited, replaced or moved)")
+            } else if seq == expectedSeq, (row["prev_hash"] as String?) != previousHash {
+                problem(
+                    seq,
+                    "its prev_hash does not match the previous event's hash (a row was inserted, removed or reordered before it)"
                 )
             }
             if let checkpoint = checkpoints[seq], checkpoint.hash != storedHash {
-                throw Problem(
-                    seq: seq,
-                    message:
-                        "its hash differs from the signed checkpoint for seq \(seq): the log was rewritten at or before it"
-                )
+                problem(
+                    seq,
+                    "its hash differs from the signed checkpoint for seq \(seq): the log was rewritten at or before it")
             }
             if let kept, kept.seq == seq, kept.hash != storedHash {
-                throw Problem(
-                    seq: seq,
-                    message: "its hash differs from the checkpoint you kept: the log was rewritten at or before it")
+                problem(seq, "its hash differs from the checkpoint you kept: the log was rewritten at or before it")
             }
             firstSeq = firstSeq ?? seq
             lastSeq = seq
             previousHash = storedHash
-            expectedSeq = seq + 1
+            let (next, overflow) = seq.addingReportingOverflow(1)
+            if overflow {
+                problem(seq, "the seq is at the largest value a log can hold; nothing can follow it")
+                break
+            }
+            expectedSeq = max(expectedSeq, next)
             count += 1
         }
 
         let end = expectedSeq - 1
         if let beyond = checkpoints.keys.filter({ $0 > end }).min() {
-            throw Problem(
-                seq: end + 1,
-                message: "missing: a signed checkpoint covers seq \(beyond) but the log ends at seq \(end) (truncated)")
+            problem(
+                end + 1, "missing: a signed checkpoint covers seq \(beyond) but the log ends at seq \(end) (truncated)")
         }
         if let kept {
             if kept.seq > end {
-                throw Problem(
-                    seq: end + 1,
-                    message:
-                        "missing: the checkpoint you kept covers seq \(kept.seq) but the log ends at seq \(end) (truncated)"
+                problem(
+                    end + 1,
+                    "missing: the checkpoint you kept covers seq \(kept.seq) but the log ends at seq \(end) (truncated)"
                 )
             }
             if let firstSeq, kept.seq < firstSeq {
@@ -167,6 +180,7 @@ public struct LogVerifier: Sendable {
                     "the checkpoint you kept (seq \(kept.seq)) predates the purge anchor; the log after it verifies")
             }
         }
+        guard problems.isEmpty else { throw Failure(problems: problems) }
         return Report(
             events: count, checkpoints: checkpoints.count, firstSeq: firstSeq, lastSeq: lastSeq, keyID: key.keyID,
             independentKey: independent, notes: notes)

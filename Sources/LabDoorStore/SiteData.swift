@@ -39,6 +39,9 @@ extension LabDoorStore {
         case .addHolder(let name, let profile, let organisation, let email):
             let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw .invalid("a holder needs a name") }
+            try refuseControlCharacters([
+                "name": trimmed, "profile": profile, "organisation": organisation, "email": email,
+            ])
             return .addHolder(name: trimmed, profile: profile, organisation: organisation, email: email)
         case .addRegistration(_, let from, let until):
             guard from < until else { throw .invalid("a registration must start before it ends") }
@@ -46,10 +49,23 @@ extension LabDoorStore {
             guard override.firstDay <= override.lastDay else {
                 throw .invalid("the first day must not be after the last day")
             }
+            switch override.kind {
+            case .closed(let reason): try refuseControlCharacters(["reason": reason])
+            case .hours(_, let note): try refuseControlCharacters(["note": note])
+            }
         default:
             break
         }
         return change
+    }
+
+    /// Registry text must be printable: a NUL would be cut by SQLite's binding, an ESC would repaint a terminal.
+    private static func refuseControlCharacters(_ fields: KeyValuePairs<String, String?>) throws(StoreError) {
+        for (field, value) in fields {
+            guard let value, TextEscaping.hasControlCharacters(value) else { continue }
+            throw .invalid(
+                "the \(field) contains a control character (\(TextEscaping.escaped(value))); type it without")
+        }
     }
 
     /// Carries out a validated change inside a transaction; returns its result and the `admin_change` details.

@@ -70,8 +70,14 @@ extension LabDoorCtl.Audit {
             }
             do {
                 return try LogVerifier(store: store).verify(publicKey: key, kept: kept)
-            } catch let problem as LogVerifier.Problem {
-                throw ExitWith(message: "FAILED: \(problem)", code: 1)
+            } catch let failure as LogVerifier.Failure {
+                // The first bad seq is the headline; every other one follows, so that damage early in the log
+                // cannot hide tampering later.
+                let others = failure.problems.dropFirst().map { "also: \($0)" }
+                throw ExitWith(
+                    message: (["FAILED: \(failure.first)"] + others).joined(separator: "\n")
+                        + (others.isEmpty ? "" : "\n\(failure.problems.count) problems in all"),
+                    code: 1)
             } catch {
                 throw ExitWith(message: "\(error)", code: 2)
             }

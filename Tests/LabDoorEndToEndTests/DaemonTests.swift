@@ -133,6 +133,23 @@ struct DaemonTests {
         #expect(process.isRunning)
     }
 
+    @Test("a NUL and an ESC typed on a reader are logged escaped, and the log still verifies")
+    func controlCharactersFromAReader() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        try d.badge("1234\u{0}5678")
+        let rejected = try d.waitForEvent(.readerInputRejected)
+        #expect(rejected.record.details?.contains("\\u{0}") == true, "\(rejected.record.details ?? "")")
+        try d.badge("\u{1B}[2J99")
+        try d.waitFor("the second rejection") { try d.events().count { $0.record.kind == .readerInputRejected } == 2 }
+        #expect(try d.stop() == 0)
+        let verify = try Binaries.run("labdoorctl", ["audit", "verify", "--db", d.database])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let table = try Binaries.run("labdoorctl", ["events", "--db", d.database])
+        #expect(!table.stdout.contains("\u{1B}") && !table.stdout.contains("\u{0}"))
+    }
+
     @Test("more than five denied reads lock the reader out, with an alarm")
     func rateLimit() throws {
         let d = try DaemonHarness()

@@ -54,13 +54,18 @@ struct StoreFixture {
         return try LogVerifier(store: readOnly).verify(publicKey: publicKey ?? store.publicKey(), kept: kept)
     }
 
-    /// The problem `verify` reports, or nil when the log verifies.
+    /// The first problem `verify` reports, or nil when the log verifies.
     func problem(publicKey: LogPublicKey? = nil, kept: Checkpoint? = nil) throws -> LogVerifier.Problem? {
+        try problems(publicKey: publicKey, kept: kept).first
+    }
+
+    /// Every problem `verify` reports, first first; empty when the log verifies.
+    func problems(publicKey: LogPublicKey? = nil, kept: Checkpoint? = nil) throws -> [LogVerifier.Problem] {
         do {
             _ = try verify(publicKey: publicKey, kept: kept)
-            return nil
-        } catch let problem as LogVerifier.Problem {
-            return problem
+            return []
+        } catch let failure as LogVerifier.Failure {
+            return failure.problems
         }
     }
 }

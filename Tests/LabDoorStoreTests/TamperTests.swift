@@ -210,3 +210,60 @@ struct TamperTests {
             ])
     }
 }
+
+@Suite("Stored text: control characters at the boundary, every bad seq reported")
+struct StoredTextTests {
+    @Test("control characters in event text are escaped before hashing, so the untampered log verifies")
+    func controlCharactersInEvents() throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        try f.appendEvents(3)
+        let odd = try f.store.append(
+            EventRecord(
+                time: StoreFixture.start, kind: .readerInputRejected, reader: "en\u{0}try", actor: "x\u{7}",
+                details: "not a badge number: \"\u{0}\" at 3; \u{1B}[31mred\u{1B}[0m; tab\there; DEL\u{7F}; C1\u{9B}",
+                clockTrusted: true))
+        try f.appendEvents(3, from: 10)
+        #expect(try f.problem() == nil)
+        let stored = try #require(try f.store.events().first { $0.seq == odd.seq })
+        #expect(stored.record.reader == "en\\u{0}try" && stored.record.actor == "x\\u{7}")
+        #expect(
+            stored.record.details
+                == "not a badge number: \"\\u{0}\" at 3; \\u{1B}[31mred\\u{1B}[0m; tab\\u{9}here; DEL\\u{7F}; C1\\u{9B}"
+        )
+        #expect(stored == odd, "the event as returned by append is the event as stored")
+    }
+
+    @Test("control characters in a holder's name, organisation or e-mail are refused, never cut")
+    func controlCharactersInRegistry() throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        let context = ChangeContext(actor: "kaisa", now: StoreFixture.start, clockTrusted: true)
+        for (name, organisation, email) in [
+            ("Ai\u{0}no", nil, nil), ("Aino", "VM\u{1B}[2J", nil), ("Aino", nil, "aino@vm.fi\u{0}evil"),
+        ] as [(String, String?, String?)] {
+            #expect(throws: StoreError.self) {
+                try f.store.addHolder(name: name, profile: "visitor", organisation: organisation, email: email, context)
+            }
+        }
+        #expect(try f.store.holders().isEmpty)
+        let reason = CalendarOverride(
+            firstDay: LocalDate(year: 2027, month: 1, day: 5)!, lastDay: LocalDate(year: 2027, month: 1, day: 5)!,
+            kind: .closed(reason: "staff\u{0}day"))
+        #expect(throws: StoreError.self) { try f.store.apply(.addOverride(reason), context) }
+    }
+
+    @Test("verify reports every bad seq, the first one first")
+    func everyBadSeq() throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        try f.appendEvents(250)
+        try f.tamper { db in
+            try db.execute(sql: "UPDATE event SET details = 'edited' WHERE seq IN (42, 180)")
+            try db.execute(sql: "DELETE FROM event WHERE seq = 120")
+        }
+        let problems = try f.problems()
+        #expect(problems.first?.seq == 42, "\(problems)")
+        #expect(Set(problems.map(\.seq)).isSuperset(of: [42, 120, 180]), "\(problems)")
+    }
+}
