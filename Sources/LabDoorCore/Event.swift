@@ -44,6 +44,9 @@ public enum EventKind: String, CaseIterable, Hashable, Sendable {
     case logDegraded = "log_degraded"
     /// Old events were purged; `details` says up to where.
     case logPurged = "log_purged"
+    /// `labdoord --init` began a new, empty log (the first event of that log); `details` says whether the site's
+    /// keys were kept and where a lost or damaged database was moved.
+    case logInitialized = "log_initialized"
 }
 
 /// Whether a badge decision opened the door.

@@ -11,6 +11,11 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// An I/O error: the write was not committed (or a read failed). `code` is SQLite's extended result code,
     /// when SQLite reported one (e.g. 522 for SQLITE_IOERR_SHORT_READ).
     case io(path: String, message: String, code: Int32? = nil)
+    /// The state directory holds the site's keys but no valid log: the database was lost or replaced. Never a
+    /// first start: the daemon refuses until an operator restores a backup or says `labdoord --init`.
+    case lost(path: String, reason: String)
+    /// The file is an SQLite database, but not a LabDoor one.
+    case notLabDoor(path: String)
     /// A key file is missing, unreadable or malformed.
     case keys(path: String, message: String)
     /// A record was not found.
@@ -33,6 +38,10 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
             "the disk holding \(path) is full; the event was not written. Free space on it"
         case .io(let path, let message, let code):
             "I/O error on \(path): \(message)" + (code.map { " (SQLite result code \($0))" } ?? "")
+        case .lost(let path, let reason):
+            "\(path) \(reason), but the keys next to it belong to an existing site: its log was lost or replaced. The door stays locked. Restore labdoor.db from a backup, or run `labdoord --init` to begin a new log (the site's keys are kept)"
+        case .notLabDoor(let path):
+            "\(path) is not a LabDoor database (it has none of LabDoor's tables); pass --db with the path of labdoor.db or of a copy of it"
         case .keys(let path, let message):
             "\(path): \(message)"
         case .notFound(let what): "\(what) not found"

@@ -197,6 +197,30 @@ public enum DaemonRunner {
         return ports
     }
 
+    /// `labdoord --init`: begins a new, empty log in the state directory when its keys exist but its database was
+    /// lost (a damaged or foreign file is moved aside, never deleted); refuses to replace a valid log. Takes the
+    /// state directory's lock, so it never runs beside a daemon.
+    public static func initialize(_ config: LabDoorConfiguration, logger: Logger) -> Int32 {
+        do {
+            let state = try StateDirectory.claim(config.paths.stateDirectory)
+            _ = state
+            let clock = SystemClock(trust: config.clockTrust)
+            let (_, movedAside) = try LabDoorStore.initialize(
+                path: config.paths.database, keysDirectory: config.paths.keys, now: clock.now(),
+                clockTrusted: clock.isSynchronised())
+            print(
+                "labdoord --init: a new event log begins at \(config.paths.database) (seq 1, log_initialized)"
+                    + (movedAside.map { "; the old file was moved to \($0)" } ?? ""))
+            return 0
+        } catch let error as StoreError {
+            printError("labdoord --init: \(error.description)")
+            return 1
+        } catch {
+            printError("labdoord --init: \(error)")
+            return configurationExitStatus
+        }
+    }
+
     /// `labdoord --safe-state`: drives the relay locked and exits (systemd `ExecStopPost=`).
     public static func safeState(_ config: LabDoorConfiguration, logger: Logger) -> Int32 {
         switch config.door.backend {

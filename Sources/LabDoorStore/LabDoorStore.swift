@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import GRDB
 public import LabDoorCore
 import Synchronization
@@ -35,11 +35,19 @@ public final class LabDoorStore: AccessStore {
 
     func noteCheckpoint(at instant: MonotonicInstant) { checkpointClock.withLock { $0.lastCheckpointAt = instant } }
 
-    /// Opens (creating if needed) the database at `path` for writing, with the site keys in `keysDirectory`
-    /// (created on first start). Runs `PRAGMA quick_check` and the migrations.
+    /// Opens (creating it on a first start) the database at `path` for writing, with the site keys in
+    /// `keysDirectory` (created on first start). Runs `PRAGMA quick_check` and the migrations.
     ///
-    /// Throws `StoreError.damaged` or `.schemaTooNew` rather than ever starting on a damaged or foreign log.
-    public init(path: String, keysDirectory: String) throws(StoreError) {
+    /// Throws `StoreError.damaged` or `.schemaTooNew` rather than ever starting on a damaged or foreign log, and
+    /// `.lost` when the keys exist but the database is missing, empty or not LabDoor's: that is a lost log, not a
+    /// first start (`initialize` begins a new one on purpose).
+    public convenience init(path: String, keysDirectory: String) throws(StoreError) {
+        if SiteKeys.exist(in: keysDirectory) { try Self.requireLog(at: path) }
+        try self.init(creating: path, keysDirectory: keysDirectory)
+    }
+
+    /// Opens or creates the database, with no check for a lost log.
+    private init(creating path: String, keysDirectory: String) throws(StoreError) {
         self.path = path
         self.isReadOnly = false
         self.keys = try SiteKeys.loadOrCreate(in: keysDirectory)
@@ -72,6 +80,71 @@ public final class LabDoorStore: AccessStore {
         }
     }
 
+    /// Throws `.lost` unless `path` holds a LabDoor log (any schema version); damage is left to the normal open.
+    private static func requireLog(at path: String) throws(StoreError) {
+        guard FileManager.default.fileExists(atPath: path) else { throw .lost(path: path, reason: "does not exist") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size > 0 else { throw .lost(path: path, reason: "is empty") }
+        var config = Configuration()
+        config.readonly = true
+        let applied: Set<String>
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            applied = try queue.read { db in
+                try db.tableExists("grdb_migrations") ? try Migrations.migrator.appliedIdentifiers(db) : []
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            // Not SQLite at all: a one-byte or overwritten file. SQLite would take a short file for an empty one
+            // and write a new schema into it.
+            throw .lost(path: path, reason: "is not a database (\(size) bytes)")
+        } catch {
+            return  // damage, permissions: the normal open reports them with their own words
+        }
+        guard !applied.isEmpty else { throw .lost(path: path, reason: "holds no LabDoor log") }
+    }
+
+    /// `labdoord --init`: begins a new, empty log at `path` with the site's keys in `keysDirectory` (kept if they
+    /// exist), its first event `log_initialized`. A database that is there but is not a valid LabDoor log (lost,
+    /// damaged, foreign) is moved aside to `labdoor.db.lost-YYYYMMDDTHHMMSSZ` first, never deleted; a valid log
+    /// is never replaced. Returns the new store and where the old file went.
+    public static func initialize(
+        path: String, keysDirectory: String, now: Date, clockTrusted: Bool
+    ) throws(StoreError) -> (store: LabDoorStore, movedAside: String?) {
+        var movedAside: String?
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if FileManager.default.fileExists(atPath: path), size > 0 {
+            if let existing = try? LabDoorStore(readOnlyPath: path),
+                let last = try? existing.events(EventFilter(limit: 1))
+            {
+                throw .invalid(
+                    "\(path) holds a LabDoor log (last seq \(last.last?.seq ?? 0)); --init never replaces one. Move it aside yourself if a new log is really wanted"
+                )
+            }
+            let stamp = UTCTimestamp.format(now).replacingOccurrences(of: "-", with: "")
+                .replacingOccurrences(of: ":", with: "").prefix(15)
+            let target = "\(path).lost-\(stamp)Z"
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                guard rename(path + suffix, target + suffix) == 0 else {
+                    throw .io(path: path + suffix, message: "cannot move it aside to \(target + suffix)", code: nil)
+                }
+            }
+            movedAside = target
+        } else {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let keysExisted = SiteKeys.exist(in: keysDirectory)
+        let store = try LabDoorStore(creating: path, keysDirectory: keysDirectory)
+        var details: [(String, JSONValue)] = [("keys", .string(keysExisted ? "kept" : "new"))]
+        if let movedAside { details.append(("moved_aside", .string((movedAside as NSString).lastPathComponent))) }
+        try store.append(
+            EventRecord(
+                time: now, kind: .logInitialized, actor: "labdoord --init",
+                details: JSONValue.object(details).description,
+                clockTrusted: clockTrusted))
+        try store.checkpoint(kind: .config, now: now)
+        return (store, movedAside)
+    }
+
     /// Opens an existing database read-only (auditors, `--db` commands): no keys needed, nothing written.
     public init(readOnlyPath path: String) throws(StoreError) {
         guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
@@ -97,6 +170,7 @@ public final class LabDoorStore: AccessStore {
                 (Migrations.migrator.migrations, try Migrations.migrator.appliedIdentifiers(db))
             }
         }
+        guard !applied.isEmpty else { throw .notLabDoor(path: path) }
         let unknown = applied.subtracting(known)
         guard unknown.isEmpty else { throw .schemaTooNew(path: path, unknownMigrations: unknown.sorted()) }
         guard applied.count == known.count else {

@@ -19,6 +19,12 @@ struct SiteKeys: Sendable {
     static let badgeSecretFile = "badge-secret"
     static let signingKeyFile = "log-signing.ed25519"
 
+    /// Whether `directory` holds a site's keys (either of them): then a missing database is a lost one.
+    static func exist(in directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\(directory)/\(badgeSecretFile)")
+            || FileManager.default.fileExists(atPath: "\(directory)/\(signingKeyFile)")
+    }
+
     /// Loads the keys from `directory`, creating the directory and any missing key.
     static func loadOrCreate(in directory: String) throws(StoreError) -> SiteKeys {
         if !FileManager.default.fileExists(atPath: directory) {

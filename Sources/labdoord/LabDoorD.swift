@@ -31,6 +31,14 @@ struct LabDoorD: AsyncParsableCommand {
     @Flag(name: .customLong("safe-state"), help: "Drive the relay locked and exit (for systemd ExecStopPost=).")
     var safeState = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Begin a new, empty event log when the state directory's keys exist but labdoor.db was lost, and exit.",
+            discussion:
+                "A damaged or foreign database is moved aside (labdoor.db.lost-TIME), never deleted; a valid log is never replaced."
+        ))
+    var `init` = false
+
     @Flag(help: "Print the versions of LabDoor's hardware libraries and exit.")
     var version = false
 
@@ -83,6 +91,11 @@ struct LabDoorD: AsyncParsableCommand {
         }
         if safeState {
             let status = DaemonRunner.safeState(loaded, logger: logger)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        if self.`init` {
+            let status = DaemonRunner.initialize(loaded, logger: logger)
             if status != 0 { throw ExitCode(status) }
             return
         }

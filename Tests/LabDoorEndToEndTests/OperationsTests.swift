@@ -147,6 +147,33 @@ struct OperationsTests {
     }
 }
 
+extension OperationsTests {
+    @Test("a lost database (the keys are there) is refused — exit 78, alarm, relay locked — until labdoord --init")
+    func lostDatabase() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        #expect(try d.stop() == 0)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: d.database + suffix) }
+        let refused = try Binaries.run("labdoord", ["--config", d.configPath])
+        #expect(refused.status == 78)
+        #expect(refused.stdout == "door: relay=locked reason=start\n")
+        #expect(refused.stderr.contains("was lost or replaced") && refused.stderr.contains("labdoord --init"))
+        #expect(!FileManager.default.fileExists(atPath: d.database), "the refused start created a database")
+        #expect(((try? String(contentsOfFile: d.alarmsFile, encoding: .utf8)) ?? "").contains("log_degraded"))
+
+        let initialized = try Binaries.run("labdoord", ["--init", "--config", d.configPath])
+        #expect(initialized.status == 0, "\(initialized.stderr)")
+        #expect(initialized.stdout.contains("a new event log begins"))
+        let again = try Binaries.run("labdoord", ["--init", "--config", d.configPath])
+        #expect(again.status == 1 && again.stderr.contains("never replaces one"), "\(again.stderr)")
+        let restarted = try DaemonHarness.restart(d)
+        defer { restarted.cleanUp() }
+        let first = try #require(try restarted.events().first)
+        #expect(first.seq == 1 && first.record.kind == .logInitialized)
+    }
+}
+
 enum FailureTestsSupport {
     static func run(_ tool: String, _ arguments: [String]) throws {
         let result = try Binaries.run(tool, arguments, absolute: true)

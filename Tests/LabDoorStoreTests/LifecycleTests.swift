@@ -222,3 +222,77 @@ struct FailureTests {
         }
     }
 }
+
+@Suite("A lost database is not a first start")
+struct LostDatabaseTests {
+    /// A site whose keys exist but whose database is gone or replaced, as `kind` says.
+    static func lose(_ f: StoreFixture, _ kind: String) throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: f.dbPath + suffix) }
+        switch kind {
+        case "empty": #expect(FileManager.default.createFile(atPath: f.dbPath, contents: Data()))
+        case "one byte": #expect(FileManager.default.createFile(atPath: f.dbPath, contents: Data([0x78])))
+        case "another SQLite file":
+            try DatabaseQueue(path: f.dbPath).write { db in try db.execute(sql: "CREATE TABLE notes (text TEXT)") }
+        default: break
+        }
+    }
+
+    @Test(
+        "keys without a valid database are refused, the file left as it is; --init begins a new log with the same keys",
+        arguments: ["missing", "empty", "one byte", "another SQLite file"])
+    func lost(kind: String) throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        try f.appendEvents(3)
+        let key = try f.store.publicKey()
+        try Self.lose(f, kind)
+        let before = try? Data(contentsOf: URL(fileURLWithPath: f.dbPath))
+        do {
+            _ = try LabDoorStore(path: f.dbPath, keysDirectory: f.keysPath)
+            Issue.record("a \(kind) database was taken for a first start")
+        } catch {
+            guard case .lost = error else {
+                Issue.record("\(kind): \(error)")
+                return
+            }
+            #expect(error.description.contains("labdoord --init") && error.description.contains("backup"))
+        }
+        #expect((try? Data(contentsOf: URL(fileURLWithPath: f.dbPath))) == before, "the refused file was changed")
+
+        let (store, movedAside) = try LabDoorStore.initialize(
+            path: f.dbPath, keysDirectory: f.keysPath, now: StoreFixture.start, clockTrusted: true)
+        #expect(try store.publicKey() == key, "the site's keys are kept")
+        let first = try #require(try store.events().first)
+        #expect(first.seq == 1 && first.record.kind == .logInitialized)
+        #expect((movedAside != nil) == (kind != "missing" && kind != "empty"), "\(movedAside ?? "nil")")
+        if let movedAside { #expect(FileManager.default.fileExists(atPath: movedAside)) }
+        #expect(try LogVerifier(store: store).verify(publicKey: key).events == 1)
+        _ = try LabDoorStore(path: f.dbPath, keysDirectory: f.keysPath)  // a normal start works again
+    }
+
+    @Test("--init never replaces a valid log")
+    func initRefusesAValidLog() throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        try f.appendEvents(5)
+        #expect(throws: StoreError.self) {
+            try LabDoorStore.initialize(
+                path: f.dbPath, keysDirectory: f.keysPath, now: StoreFixture.start, clockTrusted: true)
+        }
+        #expect(try f.store.events().count == 5)
+    }
+
+    @Test("a file that is not a LabDoor database is called that, with no advice to start labdoord on it")
+    func notLabDoor() throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        try Self.lose(f, "another SQLite file")
+        do {
+            _ = try LabDoorStore(readOnlyPath: f.dbPath)
+            Issue.record("opened a foreign file")
+        } catch {
+            #expect(error.description.contains("not a LabDoor database"), "\(error)")
+            #expect(!error.description.contains("start labdoord"), "\(error)")
+        }
+    }
+}
