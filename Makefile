@@ -48,10 +48,11 @@ test: deps lint build unit-test hil
 demo: build
 	"$(BIN)/labdoord" --demo
 
-# Benchmarks (never timed assertions in tests): memory over a long run of badge reads.
+# Benchmarks (never timed assertions in tests): memory over a long run of badge reads; badge-to-relay latency.
 bench: deps
 	$(SWIFT) build -c release
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" bench/memory.sh
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/latency.py
 
 PREFIX ?= /usr/local
 install: deps

@@ -64,4 +64,39 @@ struct CrashTests {
         #expect(kills >= 10)
         #expect(promised.count > 100, "the writer committed only \(promised.count) events in \(kills) runs")
     }
+
+    @Test("killed while a badge is being decided: every unlock the door performed has its grant in the log")
+    func killedWhileDeciding() throws {
+        let first = try DaemonHarness(unlockSeconds: 1)
+        defer { first.cleanUp() }
+        try first.start()
+        try first.ctlOK(["holder", "add", "--name", "Sanna", "--profile", "staff"])
+        try first.ctlOK(["badge", "assign", "1000000003", "--holder", "1"])
+        _ = first.kill9AndCollectOutput()
+        var generator = SystemRandomNumberGenerator()
+        var unlocks = 0
+        var grants = 0
+        var lastSeq = try first.events().last?.seq ?? 0
+        for kill in 1...30 {
+            let d = try DaemonHarness(existing: first.dir)
+            try d.start()
+            // A read, then SIGKILL 0–20 ms later: around the moment the decision is committed and the relay driven.
+            try d.badge("1000000003")
+            usleep(UInt32.random(in: 0...20_000, using: &generator))
+            let output = d.kill9AndCollectOutput()
+            let unlocked = output.components(separatedBy: "door: relay=unlocked reason=granted").count - 1
+            // The log, opened read-only after the kill (the open runs quick_check); then the whole chain verifies.
+            let events = try d.events().filter { $0.seq > lastSeq }
+            let granted = events.count { $0.record.kind == .badgeDecision && $0.record.reason == .granted }
+            #expect(
+                granted >= unlocked, "kill \(kill): the door unlocked \(unlocked) times, the log has \(granted) grants")
+            let verify = try Binaries.run("labdoorctl", ["audit", "verify", "--db", d.database])
+            #expect(verify.status == 0, "kill \(kill): \(verify.stderr)")
+            unlocks += unlocked
+            grants += granted
+            lastSeq = try d.events().last?.seq ?? lastSeq
+        }
+        print("crash test: 30 SIGKILLs around a decision: \(unlocks) unlocks, \(grants) grants committed")
+        #expect(unlocks >= 5, "too few kills came after the unlock (\(unlocks)) to say anything")
+    }
 }

@@ -21,6 +21,7 @@ final class DaemonHarness: @unchecked Sendable {
     private(set) var stateDirectory: URL?
     var alarmsFile: String { dir.appendingPathComponent("alarms.jsonl").path }
     private(set) var process: Process?
+    private var stdoutPipe: Pipe?
     private let lock = NSLock()
     private var stdoutText = ""
     private var stderrText = ""
@@ -87,6 +88,7 @@ final class DaemonHarness: @unchecked Sendable {
         }
         try process.run()
         self.process = process
+        stdoutPipe = out
         try waitFor("the control socket", timeout: 20) { (try? self.ctl(["status"]).status) == 0 }
     }
 
@@ -175,6 +177,17 @@ final class DaemonHarness: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// Kills the process with SIGKILL and returns everything it wrote to standard output, to the last byte.
+    func kill9AndCollectOutput() -> String {
+        kill9()
+        if let pipe = stdoutPipe {
+            pipe.fileHandleForReading.readabilityHandler = nil
+            let rest = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            lock.withLock { stdoutText += rest }
+        }
+        return output
     }
 
     /// Stops the process without removing the directory.
