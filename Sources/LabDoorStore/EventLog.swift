@@ -38,10 +38,12 @@ extension LabDoorStore {
     /// The last event's seq and hash, or the anchor's, or (0, genesis).
     static func tail(_ db: Database) throws -> (seq: Int64, hash: String) {
         if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1") {
-            return (row["seq"], row["hash"])
+            let stored = StoredRow(row, in: "event")
+            return (try stored.required("seq"), try stored.required("hash"))
         }
         if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM log_anchor WHERE id = 1") {
-            return (row["seq"], row["hash"])
+            let stored = StoredRow(row, in: "log_anchor")
+            return (try stored.required("seq"), try stored.required("hash"))
         }
         return (0, CanonicalEncoding.genesisHash)
     }
@@ -54,7 +56,8 @@ extension LabDoorStore {
         record.actor = TextEscaping.escaped(record.actor)
         record.details = TextEscaping.escaped(record.details)
         let (lastSeq, lastHash) = try tail(db)
-        let seq = lastSeq + 1
+        let (seq, overflow) = lastSeq.addingReportingOverflow(1)
+        guard !overflow else { throw DamagedRow(description: "the log is at seq \(lastSeq), the largest it can hold") }
         let time = UTCTimestamp.format(record.time)
         let values: [DatabaseValue] = [
             seq.databaseValue, time.databaseValue, record.kind.rawValue.databaseValue, record.reader.databaseValue,
@@ -145,18 +148,20 @@ extension LabDoorStore {
     public func checkpoints() throws(StoreError) -> [Checkpoint] {
         try wrap {
             try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM checkpoint ORDER BY seq").compactMap(Self.checkpoint(from:))
+                try Row.fetchAll(db, sql: "SELECT * FROM checkpoint ORDER BY seq").map(Self.checkpoint(from:))
             }
         }
     }
 
-    static func checkpoint(from row: Row) -> Checkpoint? {
-        guard let kind = CheckpointKind(rawValue: row["kind"]),
-            let signature = Data(base64Encoded: row["signature"] as String)
-        else { return nil }
+    static func checkpoint(from row: Row) throws(DamagedRow) -> Checkpoint {
+        let stored = StoredRow(row, in: "checkpoint")
+        let encoded: String = try stored.required("signature")
+        guard let signature = Data(base64Encoded: encoded) else {
+            throw DamagedRow(description: "\(stored.label): signature is not base64")
+        }
         return Checkpoint(
-            seq: row["seq"], hash: row["hash"], time: row["time"], kind: kind, keyID: row["key_id"],
-            signature: signature)
+            seq: try stored.required("seq"), hash: try stored.required("hash"), time: try stored.required("time"),
+            kind: try stored.code("kind"), keyID: try stored.required("key_id"), signature: signature)
     }
 
     /// Events matching `filter`, oldest first (with `limit`, the newest `limit` of them, still oldest first).
@@ -199,22 +204,31 @@ extension LabDoorStore {
         }
         let args = arguments
         return try wrap {
-            try database.read { db in try Row.fetchAll(db, sql: sql, arguments: args).map(Self.event(from:)) }
+            try database.read { db in
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
+                var events: [LoggedEvent] = []
+                while let row = try cursor.next() { events.append(try Self.event(from: row)) }
+                return events
+            }
         }
     }
 
-    static func event(from row: Row) -> LoggedEvent {
-        let time: String = row["time"]
+    static func event(from row: Row) throws(DamagedRow) -> LoggedEvent {
+        let stored = StoredRow(row, in: "event")
+        let time: String = try stored.required("time")
+        guard let instant = UTCTimestamp.parse(time) else {
+            throw DamagedRow(description: "\(stored.label): time \"\(time)\" is not a UTC timestamp")
+        }
         let record = EventRecord(
-            time: UTCTimestamp.parse(time) ?? Date(timeIntervalSince1970: 0),
-            kind: EventKind(rawValue: row["kind"]) ?? .adminChange,
-            reader: row["reader"],
-            badge: (row["badge"] as String?).map(BadgeFingerprint.init(rawValue:)),
-            holderID: (row["holder_id"] as Int64?).map(HolderID.init(rawValue:)),
-            outcome: (row["outcome"] as String?).flatMap(Outcome.init(rawValue:)),
-            reason: (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:)),
-            actor: row["actor"], details: row["details"], clockTrusted: (row["clock_trusted"] as Int64?) == 1)
-        return LoggedEvent(seq: row["seq"], time: time, record: record, prevHash: row["prev_hash"], hash: row["hash"])
+            time: instant, kind: try stored.code("kind"), reader: try stored.optional("reader"),
+            badge: try stored.optional("badge", as: String.self).map(BadgeFingerprint.init(rawValue:)),
+            holderID: try stored.optional("holder_id", as: Int64.self).map(HolderID.init(rawValue:)),
+            outcome: try stored.optionalCode("outcome"), reason: try stored.optionalCode("reason"),
+            actor: try stored.optional("actor"), details: try stored.optional("details"),
+            clockTrusted: try stored.required("clock_trusted", as: Int64.self) == 1)
+        return LoggedEvent(
+            seq: try stored.required("seq"), time: time, record: record, prevHash: try stored.required("prev_hash"),
+            hash: try stored.required("hash"))
     }
 
     /// Commits `pending`, then removes events older than `before`, leaving a signed anchor so that the rest still
@@ -237,8 +251,9 @@ extension LabDoorStore {
                 var details: [(String, JSONValue)] = [("before", .string(cutoff))]
                 var anchorSeq: Int64?
                 if let last {
-                    let seq: Int64 = last["seq"]
-                    let hash: String = last["hash"]
+                    let stored = StoredRow(last, in: "event")
+                    let seq: Int64 = try stored.required("seq")
+                    let hash: String = try stored.required("hash")
                     let publicKey = LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation)
                     let time = UTCTimestamp.format(context.now)
                     let anchor = CanonicalEncoding.anchorPayload(
@@ -277,11 +292,15 @@ extension LabDoorStore {
     }
 
     static func anchor(_ db: Database) throws -> PurgeAnchor? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM log_anchor WHERE id = 1"),
-            let signature = Data(base64Encoded: row["signature"] as String)
-        else { return nil }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM log_anchor WHERE id = 1") else { return nil }
+        let stored = StoredRow(row, in: "log_anchor")
+        let encoded: String = try stored.required("signature")
+        guard let signature = Data(base64Encoded: encoded) else {
+            throw DamagedRow(description: "the purge anchor's signature is not base64")
+        }
         return PurgeAnchor(
-            seq: row["seq"], hash: row["hash"], time: row["time"], keyID: row["key_id"], signature: signature)
+            seq: try stored.required("seq"), hash: try stored.required("hash"), time: try stored.required("time"),
+            keyID: try stored.required("key_id"), signature: signature)
     }
 
     private func checkpointClockDue(_ monotonic: MonotonicInstant) -> Bool {

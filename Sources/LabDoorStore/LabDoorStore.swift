@@ -4,6 +4,10 @@ import GRDB
 public import LabDoorCore
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The LabDoor database (`labdoor.db`): holders, badges, registrations, calendar overrides, the door mode, and
 /// the tamper-evident event log with its signed checkpoints.
 ///
@@ -147,7 +151,7 @@ public final class LabDoorStore: AccessStore {
 
     /// Opens an existing database read-only (auditors, `--db` commands): no keys needed, nothing written.
     public init(readOnlyPath path: String) throws(StoreError) {
-        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
+        try Self.requireRegularFile(path)
         self.path = path
         self.isReadOnly = true
         self.keys = nil
@@ -178,6 +182,51 @@ public final class LabDoorStore: AccessStore {
                 "\(path) has an older schema (\(applied.sorted().joined(separator: ", "))); start labdoord on it once to upgrade, then copy it again"
             )
         }
+        try Self.checkStructure(database, path: path)
+    }
+
+    /// The tables LabDoor's migrations create; a read-only open refuses a file that lacks one.
+    static let tables = [
+        "holder", "badge", "registration", "calendar_override", "door_state", "event", "checkpoint", "signing_key",
+        "log_anchor",
+    ]
+
+    /// What `quick_check` cannot see: a dropped table, a purge anchor that is unreadable or not before the first
+    /// event. Reads a few rows, never the whole log.
+    private static func checkStructure(_ database: any DatabaseReader, path: String) throws(StoreError) {
+        try wrap(path) {
+            try database.read { db in
+                for table in tables where try !db.tableExists(table) {
+                    throw DamagedRow(description: "the table \(table) is missing")
+                }
+                guard let anchor = try anchor(db) else { return }
+                if let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM event"), anchor.seq >= first {
+                    throw DamagedRow(
+                        description: "the purge anchor (seq \(anchor.seq)) is not before the first event (seq \(first))"
+                    )
+                }
+            }
+        }
+    }
+
+    /// A database is a regular file: a directory, a FIFO (which would block the open) or a device is refused.
+    static func requireRegularFile(_ path: String) throws(StoreError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT { throw .missing(path: path) }
+            throw .io(path: path, message: "cannot look at it: \(String(cString: strerror(code)))", code: nil)
+        }
+        let kind: String? =
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: nil
+            case S_IFDIR: "a directory"
+            case S_IFIFO: "a FIFO"
+            case S_IFCHR, S_IFBLK: "a device"
+            case S_IFSOCK: "a socket"
+            default: "not a regular file"
+            }
+        if let kind { throw .invalid("\(path) is \(kind), not a database file; pass --db with the path of labdoor.db") }
     }
 
     private static func openChecked(
@@ -230,6 +279,7 @@ public final class LabDoorStore: AccessStore {
 
     static func translate(_ error: any Error, path: String) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let damaged = error as? DamagedRow { return .damaged(path: path, report: damaged.description) }
         guard let error = error as? DatabaseError else { return .io(path: path, message: "\(error)", code: nil) }
         switch error.resultCode {
         case .SQLITE_FULL: return .diskFull(path: path)

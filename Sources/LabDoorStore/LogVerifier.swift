@@ -81,14 +81,26 @@ public struct LogVerifier: Sendable {
         // The anchor: where the log starts after a purge.
         var expectedSeq: Int64 = 1
         var previousHash = CanonicalEncoding.genesisHash
-        if let anchor = try LabDoorStore.anchor(db) {
+        let anchor: PurgeAnchor?
+        do {
+            anchor = try LabDoorStore.anchor(db)
+        } catch {
+            anchor = nil
+            problem(0, "the purge anchor is malformed (\(error)); the log's start cannot be checked")
+        }
+        if let anchor {
             if !key.isValidSignature(anchor.signature, for: anchor.payload) {
                 problem(
                     anchor.seq,
                     "the purge anchor's signature does not verify with key \(key.keyID) (signed by key \(anchor.keyID))"
                 )
             }
-            expectedSeq = anchor.seq + 1
+            let (next, overflow) = anchor.seq.addingReportingOverflow(1)
+            if overflow {
+                problem(anchor.seq, "the purge anchor claims the largest seq a log can hold; no event can follow it")
+            } else {
+                expectedSeq = next
+            }
             previousHash = anchor.hash
         }
 
@@ -96,8 +108,11 @@ public struct LogVerifier: Sendable {
         let checkpointRows = try Row.fetchAll(db, sql: "SELECT * FROM checkpoint ORDER BY seq")
         var checkpoints: [Int64: Checkpoint] = [:]
         for row in checkpointRows {
-            guard let checkpoint = LabDoorStore.checkpoint(from: row) else {
-                problem(row["seq"] as Int64? ?? 0, "the checkpoint row is malformed")
+            let checkpoint: Checkpoint
+            do {
+                checkpoint = try LabDoorStore.checkpoint(from: row)
+            } catch {
+                problem(Int64.fromDatabaseValue(row["seq"]) ?? 0, "the checkpoint is malformed (\(error))")
                 continue
             }
             guard key.isValidSignature(checkpoint.signature, for: checkpoint.payload) else {
@@ -123,7 +138,7 @@ public struct LogVerifier: Sendable {
         var lastSeq: Int64?
         while let row = try cursor.next() {
             let values = columns.map { row[$0] as DatabaseValue }
-            guard let seq = row["seq"] as Int64? else {
+            guard let seq = Int64.fromDatabaseValue(row["seq"]) else {
                 problem(expectedSeq, "a row has no seq")
                 continue
             }
@@ -134,10 +149,10 @@ public struct LogVerifier: Sendable {
                         ? "missing: the log jumps from seq \(expectedSeq - 1) to seq \(seq) (rows deleted)"
                         : "out of order")
             }
-            let storedHash = row["hash"] as String? ?? ""
+            let storedHash = String.fromDatabaseValue(row["hash"]) ?? ""
             if CanonicalEncoding.eventHash(values) != storedHash {
                 problem(seq, "its contents do not match its hash (the row was edited, replaced or moved)")
-            } else if seq == expectedSeq, (row["prev_hash"] as String?) != previousHash {
+            } else if seq == expectedSeq, String.fromDatabaseValue(row["prev_hash"]) != previousHash {
                 problem(
                     seq,
                     "its prev_hash does not match the previous event's hash (a row was inserted, removed or reordered before it)"

@@ -260,11 +260,12 @@ extension LabDoorStore {
         return found
     }
 
-    static func holder(from row: Row) -> Holder {
-        Holder(
-            id: HolderID(rawValue: row["id"]), name: row["name"], profile: row["profile"],
-            organisation: row["organisation"],
-            email: row["email"], suspended: (row["suspended"] as Int64) == 1)
+    static func holder(from row: Row) throws(DamagedRow) -> Holder {
+        let stored = StoredRow(row, in: "holder")
+        return Holder(
+            id: HolderID(rawValue: try stored.required("id")), name: try stored.required("name"),
+            profile: try stored.required("profile"), organisation: try stored.optional("organisation"),
+            email: try stored.optional("email"), suspended: try stored.required("suspended", as: Int64.self) == 1)
     }
 
     /// All badges.
@@ -272,9 +273,12 @@ extension LabDoorStore {
         try wrap {
             try database.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM badge ORDER BY holder_id, assigned_at").map { row in
-                    Badge(
-                        fingerprint: BadgeFingerprint(rawValue: row["fingerprint"]), lastFour: row["last_four"],
-                        holderID: HolderID(rawValue: row["holder_id"]), revoked: (row["revoked"] as Int64) == 1)
+                    let stored = StoredRow(row, in: "badge")
+                    return Badge(
+                        fingerprint: BadgeFingerprint(rawValue: try stored.required("fingerprint")),
+                        lastFour: try stored.required("last_four"),
+                        holderID: HolderID(rawValue: try stored.required("holder_id")),
+                        revoked: try stored.required("revoked", as: Int64.self) == 1)
                 }
             }
         }
@@ -292,35 +296,47 @@ extension LabDoorStore {
                     } else {
                         try Row.fetchAll(db, sql: "SELECT * FROM registration ORDER BY valid_from")
                     }
-                return rows.map(Self.registration(from:))
+                return try rows.map(Self.registration(from:))
             }
         }
     }
 
-    static func registration(from row: Row) -> Registration {
-        Registration(
-            id: row["id"], holderID: HolderID(rawValue: row["holder_id"]),
-            from: UTCTimestamp.parse(row["valid_from"]) ?? .distantFuture,
-            until: UTCTimestamp.parse(row["valid_until"]) ?? .distantPast)
+    static func registration(from row: Row) throws(DamagedRow) -> Registration {
+        let stored = StoredRow(row, in: "registration")
+        let from: String = try stored.required("valid_from")
+        let until: String = try stored.required("valid_until")
+        guard let start = UTCTimestamp.parse(from), let end = UTCTimestamp.parse(until) else {
+            throw DamagedRow(description: "\(stored.label): valid_from or valid_until is not a UTC timestamp")
+        }
+        return Registration(
+            id: try stored.required("id"), holderID: HolderID(rawValue: try stored.required("holder_id")), from: start,
+            until: end)
     }
 
     /// All overrides, in the order added (the last that applies to a date wins).
     public func overrides() throws(StoreError) -> [CalendarOverride] {
         try wrap {
             try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM calendar_override ORDER BY id").compactMap {
-                    row -> CalendarOverride? in
-                    guard let first = LocalDate(iso: row["first_day"] as String),
-                        let last = LocalDate(iso: row["last_day"] as String)
-                    else { return nil }
-                    let reason: String = row["reason"]
+                try Row.fetchAll(db, sql: "SELECT * FROM calendar_override ORDER BY id").map {
+                    row throws(DamagedRow) -> CalendarOverride in
+                    let stored = StoredRow(row, in: "calendar_override")
+                    guard let first = LocalDate(iso: try stored.required("first_day", as: String.self)),
+                        let last = LocalDate(iso: try stored.required("last_day", as: String.self))
+                    else { throw DamagedRow(description: "\(stored.label): first_day or last_day is not a date") }
+                    let reason: String = try stored.required("reason")
+                    let hours: String = try stored.required("hours")
                     let kind: CalendarOverride.Kind =
-                        (row["kind"] as String) == "closed"
+                        try stored.required("kind", as: String.self) == "closed"
                         ? .closed(reason: reason)
                         : .hours(
-                            (row["hours"] as String).split(separator: " ").compactMap(OpeningInterval.init(parsing:)),
-                            note: reason)
-                    return CalendarOverride(id: row["id"], firstDay: first, lastDay: last, kind: kind)
+                            try hours.split(separator: " ").map { text throws(DamagedRow) in
+                                guard let interval = OpeningInterval(parsing: text) else {
+                                    throw DamagedRow(
+                                        description: "\(stored.label): hours \"\(hours)\" are not intervals")
+                                }
+                                return interval
+                            }, note: reason)
+                    return CalendarOverride(id: try stored.required("id"), firstDay: first, lastDay: last, kind: kind)
                 }
             }
         }
@@ -333,11 +349,13 @@ extension LabDoorStore {
                 guard let row = try Row.fetchOne(db, sql: "SELECT mode, hold_until FROM door_state WHERE id = 1") else {
                     return .normal
                 }
-                switch row["mode"] as String {
+                let stored = StoredRow(row, in: "door_state")
+                switch try stored.required("mode", as: String.self) {
                 case "lockdown": return .lockdown
                 case "hold_open":
-                    return (row["hold_until"] as String?).flatMap(UTCTimestamp.parse).map { .holdOpen(until: $0) }
-                        ?? .normal
+                    return try stored.optional("hold_until", as: String.self).flatMap(UTCTimestamp.parse).map {
+                        .holdOpen(until: $0)
+                    } ?? .normal
                 default: return .normal
                 }
             }
@@ -350,18 +368,22 @@ extension LabDoorStore {
             try database.read { db in
                 guard
                     let row = try Row.fetchOne(
-                        db, sql: "SELECT * FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue]),
-                    let holderRow = try Row.fetchOne(
-                        db, sql: "SELECT * FROM holder WHERE id = ?", arguments: [row["holder_id"] as Int64])
+                        db, sql: "SELECT * FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue])
                 else { return nil }
-                let holder = Self.holder(from: holderRow)
+                let badge = StoredRow(row, in: "badge")
+                guard
+                    let holderRow = try Row.fetchOne(
+                        db, sql: "SELECT * FROM holder WHERE id = ?",
+                        arguments: [try badge.required("holder_id", as: Int64.self)])
+                else { return nil }
+                let holder = try Self.holder(from: holderRow)
                 let registrations = try Row.fetchAll(
                     db, sql: "SELECT * FROM registration WHERE holder_id = ?", arguments: [holder.id.rawValue]
                 ).map(Self.registration(from:))
                 return Credential(
                     badge: Badge(
-                        fingerprint: fingerprint, lastFour: row["last_four"], holderID: holder.id,
-                        revoked: (row["revoked"] as Int64) == 1),
+                        fingerprint: fingerprint, lastFour: try badge.required("last_four"), holderID: holder.id,
+                        revoked: try badge.required("revoked", as: Int64.self) == 1),
                     holder: holder, registrations: registrations)
             }
         }

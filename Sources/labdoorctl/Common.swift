@@ -11,7 +11,7 @@ func openReadOnly(_ path: String) throws -> LabDoorStore {
     do {
         return try LabDoorStore(readOnlyPath: path)
     } catch {
-        throw Failure(message: error.description)
+        throw Failure(error)
     }
 }
 
@@ -20,7 +20,18 @@ func storeCall<T>(_ body: () throws(StoreError) -> T) throws -> T {
     do {
         return try body()
     } catch {
-        throw Failure(message: error.description)
+        throw Failure(error)
+    }
+}
+
+extension Failure {
+    /// A store error with its exit status: 1 for damage (the file was checked and is not intact), 2 when the
+    /// file cannot be checked at all (missing, not a database, not LabDoor's, a newer schema, an I/O error).
+    init(_ error: StoreError) {
+        switch error {
+        case .damaged: self.init(error.description, exit: .refused)
+        default: self.init(error.description, exit: .usage)
+        }
     }
 }
 

@@ -2,6 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs the built `labdoord` and `labdoorctl` binaries, as a user would.
 enum Binaries {
     /// The directory holding the built products: next to the test bundle, or `LABDOOR_BIN`.
@@ -19,11 +23,17 @@ enum Binaries {
         let status: Int32
         let stdout: String
         let stderr: String
+        /// Whether it was ended by a signal (a crash, or the timeout's SIGKILL) rather than exiting.
+        var signalled = false
+        /// Whether the timeout killed it.
+        var timedOut = false
     }
 
-    /// Runs `name` with `arguments` and waits for it.
+    /// Runs `name` with `arguments` and waits for it — at most `timeout` seconds, then it is killed (and the
+    /// result says so): a hang fails the test instead of stalling the run.
     static func run(
-        _ name: String, _ arguments: [String], environment: [String: String]? = nil, absolute: Bool = false
+        _ name: String, _ arguments: [String], environment: [String: String]? = nil, absolute: Bool = false,
+        timeout: Double = 120
     ) throws -> Result {
         let executable = absolute ? URL(fileURLWithPath: name) : directory.appendingPathComponent(name)
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
@@ -38,6 +48,14 @@ enum Binaries {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let killedByTimeout = Mutex(false)
+        let watchdog = DispatchWorkItem { [process] in
+            guard process.isRunning else { return }
+            killedByTimeout.withLock { $0 = true }
+            kill(process.processIdentifier, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         // Read both pipes at once (stderr on another thread), so that neither can fill up and block the child.
         let errData = Mutex(Data())
         let errRead = DispatchGroup()
@@ -50,7 +68,8 @@ enum Binaries {
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
+            stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self),
+            signalled: process.terminationReason == .uncaughtSignal, timedOut: killedByTimeout.withLock { $0 })
     }
 
     struct MissingBinary: Error, CustomStringConvertible {

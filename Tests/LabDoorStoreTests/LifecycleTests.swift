@@ -296,3 +296,35 @@ struct LostDatabaseTests {
         }
     }
 }
+
+@Suite("Stored data is input: rows of the wrong type are errors, not traps")
+struct StoredDataTests {
+    @Test("a holder whose name is a blob, or whose suspended flag is text, is reported damaged by every reader")
+    func wrongTypes() throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        let context = ChangeContext(actor: "kaisa", now: StoreFixture.start, clockTrusted: true)
+        let holder = try f.store.addHolder(name: "Aino", profile: "visitor", context)
+        let badge = try f.store.assignBadge(try BadgeID(parsing: "12345678"), to: holder.id, context)
+        try f.tamper { db in
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: "UPDATE holder SET name = X'00FF00', suspended = 'no'")
+        }
+        func expectDamaged(_ what: String, _ read: () throws -> Void) {
+            do {
+                try read()
+                Issue.record("\(what): a damaged holder row was read as if intact")
+            } catch let error as StoreError {
+                guard case .damaged(_, let report) = error else {
+                    Issue.record("\(what): \(error)")
+                    return
+                }
+                #expect(report.contains("holder id 1") && report.contains("name"), "\(what): \(report)")
+            } catch {
+                Issue.record("\(what): \(error)")
+            }
+        }
+        expectDamaged("holders") { _ = try f.store.holders() }
+        expectDamaged("credential") { _ = try f.store.credential(for: badge.fingerprint) }
+    }
+}
