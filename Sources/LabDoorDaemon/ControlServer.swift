@@ -13,12 +13,18 @@ import SystemPackage
 /// The control socket's transport: accepts connections, identifies each caller from the kernel, and reads
 /// newline-delimited JSON requests (docs/control.md), handing each parsed request to `handler`.
 ///
-/// One thread accepts; each client gets its own thread with a receive timeout, so a slow or silent client
-/// costs a thread for at most `idleTimeoutSeconds` and never delays the door or other clients. Requests are at
-/// most `ControlProtocol.maximumRequest` bytes; at most `maximumClients` connections are served at once.
+/// One thread accepts and identifies the caller there (the kernel's credentials), so that `ControlAdmission` can
+/// give out slots by who asks: a local user cannot fill them all, and staff always get in. Each admitted client
+/// gets its own thread; each request must arrive whole within `requestTimeout` (a byte now and then does not
+/// keep a slot), so a slow or silent client costs a thread for a bounded time and never delays the door or
+/// other clients. Requests are at most `ControlProtocol.maximumRequest` bytes.
 final class ControlServer: Sendable {
-    static let maximumClients = 32
-    static let idleTimeoutSeconds = 5
+    /// How long a request may take to arrive, from the end of the previous one (or the connect).
+    static let requestTimeout: Duration = .seconds(5)
+    /// The same for callers in no LabDoor group, who are only told so.
+    static let refusalTimeout: Duration = .seconds(1)
+    /// How long a response may take to leave.
+    static let sendTimeoutSeconds = 5
 
     /// Handles one request on the client's thread; returns false to close the connection.
     typealias Handler = @Sendable (_ request: JSONValue, _ caller: Caller, _ channel: LineChannel) -> Bool
@@ -26,7 +32,7 @@ final class ControlServer: Sendable {
     let path: String
     let logger: Logger
     private let listener: Int32
-    private let clients = Mutex(0)
+    private let admission = Mutex(ControlAdmission())
 
     /// Binds the socket at `path` (replacing a stale socket, never another kind of file), mode 0666: everyone
     /// may connect and is then told what they may do.
@@ -110,38 +116,39 @@ final class ControlServer: Sendable {
                 }
                 return  // the listener was closed
             }
-            let admitted = clients.withLock { count -> Bool in
-                guard count < Self.maximumClients else { return false }
-                count += 1
-                return true
-            }
-            guard admitted else {
+            guard let caller = Caller.identify(fd) else {
                 let channel = LineChannel(fd: fd)
-                channel.send(ControlEnvelope.failure(id: .null, ControlError(.busy, "too many connections; try again")))
+                channel.send(
+                    ControlEnvelope.failure(
+                        id: .null, ControlError(.unidentified, "the kernel did not identify the caller")))
+                channel.close()
+                continue
+            }
+            if let busy = admission.withLock({ $0.admit(uid: caller.uid, role: caller.role) }) {
+                logger.notice(
+                    "control connection refused", metadata: ["caller.uid": "\(caller.uid)", "reason": "\(busy)"])
+                let channel = LineChannel(fd: fd)
+                channel.send(ControlEnvelope.failure(id: .null, ControlError(.busy, busy)))
                 channel.close()
                 continue
             }
             let thread = Thread { [self] in
-                defer { clients.withLock { $0 -= 1 } }
-                serve(LineChannel(fd: fd), handler)
+                defer { admission.withLock { $0.release(uid: caller.uid, role: caller.role) } }
+                serve(LineChannel(fd: fd), caller, handler)
             }
             thread.name = "labdoord.control.client"
             thread.start()
         }
     }
 
-    private func serve(_ channel: LineChannel, _ handler: Handler) {
+    private func serve(_ channel: LineChannel, _ caller: Caller, _ handler: Handler) {
         defer { channel.close() }
-        guard let caller = Caller.identify(channel.fd) else {
-            channel.send(
-                ControlEnvelope.failure(
-                    id: .null, ControlError(.unidentified, "the kernel did not identify the caller")))
-            return
-        }
-        channel.setTimeouts(seconds: Self.idleTimeoutSeconds)
+        var timeout = timeval(tv_sec: Self.sendTimeoutSeconds, tv_usec: 0)
+        setsockopt(channel.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let patience = caller.role == .none ? Self.refusalTimeout : Self.requestTimeout
         while true {
             let line: [UInt8]
-            switch channel.receiveLine(limit: ControlProtocol.maximumRequest) {
+            switch channel.receiveLine(limit: ControlProtocol.maximumRequest, timeout: patience) {
             case .line(let bytes): line = bytes
             case .tooLong:
                 channel.send(
@@ -149,7 +156,16 @@ final class ControlServer: Sendable {
                         id: .null,
                         ControlError(.tooLarge, "a request must be at most \(ControlProtocol.maximumRequest) bytes")))
                 return
-            case .closed, .timedOut:
+            case .closed:
+                return
+            case .timedOut:
+                channel.send(
+                    ControlEnvelope.failure(
+                        id: .null,
+                        ControlError(
+                            .timeout,
+                            "a request must arrive whole within \(patience.components.seconds) s; the connection is closed"
+                        )))
                 return
             }
             guard let text = String(validating: line, as: UTF8.self) else {

@@ -102,12 +102,15 @@ public final class LineChannel {
         case tooLong
         /// The peer closed the connection (or it failed).
         case closed
-        /// `SO_RCVTIMEO` expired with nothing new.
+        /// The deadline passed (or `SO_RCVTIMEO` expired) before a whole line arrived.
         case timedOut
     }
 
-    /// Receives the next line (at most `limit` bytes). Each byte is looked at once, however the line arrives.
-    public func receiveLine(limit: Int) -> Received {
+    /// Receives the next line (at most `limit` bytes), waiting no longer than `timeout` for all of it: a peer that
+    /// sends a byte now and then cannot keep the call waiting past it. Each byte is looked at once, however the
+    /// line arrives.
+    public func receiveLine(limit: Int, timeout: Duration? = nil) -> Received {
+        let deadline = timeout.map { ContinuousClock.now + $0 }
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             if let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -119,6 +122,15 @@ public final class LineChannel {
             }
             scanned = buffer.count
             if buffer.count - start > limit { return .tooLong }
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { return .timedOut }
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let milliseconds = Int32(clamping: Int64(left.timeInterval * 1000) + 1)
+                let polled = poll(&ready, 1, milliseconds)
+                if polled < 0 && errno == EINTR { continue }
+                if polled == 0 { return .timedOut }
+            }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 let code = errno

@@ -58,7 +58,11 @@ final class ControlClient {
         } catch {
             throw Failure("cannot encode the request: \(error)", exit: .usage)
         }
-        guard channel.send(request) else {
+        if !channel.send(request) {
+            // The daemon may have answered before closing (busy, forbidden, too large): that answer is the
+            // message, not "closed the connection".
+            let response = try receive()
+            _ = try Self.decode(response, C.self)
             throw Failure("labdoord closed the connection at \(socketPath)", exit: .unreachable)
         }
     }

@@ -125,3 +125,24 @@ struct ControlCommandTests {
         #expect(seen == Array(1...Int64(EventFollower.pageSize + 10)))
     }
 }
+
+@Suite("Control socket admission: nobody can lock staff out")
+struct ControlAdmissionTests {
+    @Test("callers in no group get 4 slots, one non-admin uid 8, non-admins 24 in all; staff get the rest")
+    func slots() {
+        var admission = ControlAdmission()
+        let nobody = (0..<32).filter { _ in admission.admit(uid: 65_534, role: .none) == nil }.count
+        #expect(nobody == 4)
+        let auditor = (0..<32).filter { _ in admission.admit(uid: 1000, role: .audit) == nil }.count
+        #expect(auditor == 8)
+        var others = 0
+        for uid in 2000..<2020 where admission.admit(uid: uid_t(uid), role: .audit) == nil { others += 1 }
+        #expect(4 + 8 + others == 24, "non-admin callers hold \(4 + 8 + others) slots")
+        let staff = (0..<32).filter { _ in admission.admit(uid: 0, role: .admin) == nil }.count
+        #expect(staff == 8)
+        #expect(admission.admit(uid: 0, role: .admin)?.contains("32 connections") == true)
+        admission.release(uid: 65_534, role: .none)
+        #expect(admission.admit(uid: 0, role: .admin) == nil, "a released slot is free again")
+        #expect(admission.admit(uid: 65_534, role: .none) != nil, "the staff took it; non-admins stay at 24")
+    }
+}

@@ -150,6 +150,76 @@ struct DaemonTests {
         #expect(!table.stdout.contains("\u{1B}") && !table.stdout.contains("\u{0}"))
     }
 
+    @Test(
+        "32 connections dripping a byte now and then from an unprivileged user cannot keep staff out",
+        .enabled(if: getuid() == 0))
+    func slowDripCannotLockStaffOut() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: d.dir.path)
+        // 32 connections as nobody, each sending one byte of a request every 2 s for 20 s.
+        let dripper = """
+            import socket, sys, time
+            conns = []
+            for _ in range(32):
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); conns.append(s)
+            print("connected", flush=True)
+            for _ in range(10):
+                for s in conns:
+                    try: s.send(b"{")
+                    except OSError: pass
+                time.sleep(2)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        process.arguments = ["-u", "nobody", "--", "python3", "-c", dripper, d.socket]
+        let output = Pipe()
+        process.standardOutput = output
+        let connected = Mutex(false)
+        output.fileHandleForReading.readabilityHandler = { handle in
+            if String(decoding: handle.availableData, as: UTF8.self).contains("connected") {
+                connected.withLock { $0 = true }
+            }
+        }
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            output.fileHandleForReading.readabilityHandler = nil
+        }
+        try d.waitFor("the 32 drippers to connect") { connected.withLock { $0 } }
+        let started = ContinuousClock.now
+        let lockdown = try d.ctl(["door", "lockdown", "on"])
+        let elapsed = ContinuousClock.now - started
+        #expect(lockdown.status == 0, "staff were locked out: \(lockdown.stderr)")
+        print("slow-drip test: lockdown as root took \(elapsed) while 32 drippers were connected")
+        #expect(try d.events().contains { $0.record.kind == .adminChange && $0.record.actor == "root" })
+    }
+
+    @Test("a request dripped a byte a second is cut off after the whole-request deadline")
+    func requestDeadline() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try d.start()
+        let fd = try #require(Self.connect(d.socket))
+        defer { close(fd) }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = Date().addingTimeInterval(15)
+        for byte in Array(#"{"v":2,"id":1,"cmd":"status"}"#.utf8) where Date() < deadline {
+            _ = withUnsafeBytes(of: byte) { send(fd, $0.baseAddress, 1, Int32(MSG_NOSIGNAL)) }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                answer += buffer[0..<n]
+                break
+            }
+        }
+        let text = String(decoding: answer, as: UTF8.self)
+        #expect(text.contains(#""code":"timeout""#) && text.contains("must arrive whole"), "\(text)")
+    }
+
     @Test("more than five denied reads lock the reader out, with an alarm")
     func rateLimit() throws {
         let d = try DaemonHarness()
