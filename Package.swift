@@ -164,7 +164,9 @@ let package = Package(
         ),
         .testTarget(
             name: "LabDoorEndToEndTests",
-            dependencies: ["LabDoorCore", "LabDoorStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "LabDoorCore", "LabDoorProtocol", "LabDoorStore", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
     ]

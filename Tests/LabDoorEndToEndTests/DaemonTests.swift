@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import LabDoorCore
+import LabDoorProtocol
 import LabDoorStore
 import Synchronization
 import Testing
@@ -218,6 +220,79 @@ struct DaemonTests {
         }
         let text = String(decoding: answer, as: UTF8.self)
         #expect(text.contains(#""code":"timeout""#) && text.contains("must arrive whole"), "\(text)")
+    }
+
+    @Test("four followers reading a 100,000-event history from seq 0 do not hold up a badge decision")
+    func followersDoNotStallTheDoor() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        // A large log, made directly (the chain is not what this test is about), then the daemon on it.
+        let state = d.dir.appendingPathComponent("state")
+        do {
+            let store = try LabDoorStore(path: d.database, keysDirectory: state.appendingPathComponent("keys").path)
+            _ = store
+        }
+        try DatabaseQueue(path: d.database).write { db in
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+                    INSERT INTO event (seq, time, kind, reader, badge, holder_id, outcome, reason, actor, details,
+                        clock_trusted, prev_hash, hash)
+                    SELECT i, '2026-01-01T00:00:00.000Z', 'badge_decision', 'entry', NULL, NULL, 'denied',
+                        'unknown_badge', NULL, 'history ' || i, 1, printf('%064d', i - 1), printf('%064d', i) FROM n
+                    """)
+        }
+        try d.start()
+        try d.ctlOK(["holder", "add", "--name", "Sanna", "--profile", "staff"])
+        try d.ctlOK(["badge", "assign", "1000000003", "--holder", "1"])
+        // Four followers from seq 0 on their own threads, each reading as fast as it can.
+        let received = Mutex([Int](repeating: 0, count: 4))
+        let inOrder = Mutex(true)
+        let failures = Mutex([String]())
+        let stop = Atomic<Bool>(false)
+        let followers = DispatchGroup()
+        for index in 0..<4 {
+            followers.enter()
+            let thread = Thread {
+                defer { followers.leave() }
+                let channel: LineChannel
+                do {
+                    channel = LineChannel(fd: try UnixSocket.connect(d.socket))
+                } catch {
+                    failures.withLock { $0.append("connect: \(error)") }
+                    return
+                }
+                guard channel.send(line: #"{"v":2,"id":1,"cmd":"events.follow","args":{"after":0}}"#) else { return }
+                var expected: Int64 = 1
+                while !stop.load(ordering: .relaxed) {
+                    guard case .line(let bytes) = channel.receiveLine(limit: 1 << 20, timeout: .seconds(10)) else {
+                        failures.withLock { $0.append("follower \(index) stopped receiving at seq \(expected)") }
+                        return
+                    }
+                    guard let value = try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)),
+                        let seq = value["result"]?["event"]?["seq"]?.intValue
+                    else { continue }
+                    if seq != expected { inOrder.withLock { $0 = false } }
+                    expected = seq + 1
+                    received.withLock { $0[index] += 1 }
+                }
+            }
+            thread.start()
+        }
+        try d.waitFor("the followers to be streaming") { received.withLock { $0.allSatisfy { $0 > 1000 } } }
+        let before = received.withLock { $0 }
+        let started = ContinuousClock.now
+        try d.badge("1000000003")
+        try d.waitForOutput("door: relay=unlocked reason=granted", timeout: 10)
+        let delay = ContinuousClock.now - started
+        let during = received.withLock { $0 }
+        stop.store(true, ordering: .relaxed)
+        followers.wait()
+        print("followers test: badge to relay took \(delay) while 4 followers streamed history (\(before) → \(during))")
+        #expect(inOrder.withLock { $0 }, "a follower saw the history out of order or with gaps")
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        // Meaningful only if the history was still streaming when the badge was decided.
+        #expect(during.allSatisfy { $0 < 100_000 } && zip(before, during).allSatisfy { $0 < $1 })
     }
 
     @Test("more than five denied reads lock the reader out, with an alarm")

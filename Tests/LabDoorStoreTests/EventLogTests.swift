@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import LabDoorCore
+import Synchronization
 import Testing
 
 @testable import LabDoorStore
@@ -145,5 +146,43 @@ struct EventLogTests {
         #expect(admin.map { $0.record.details ?? "" }.allSatisfy { !$0.contains("Aino") && !$0.contains("aino@") })
         #expect(try f.store.latestCheckpoint()?.seq == 3)
         #expect(try f.problem() == nil)
+    }
+}
+
+@Suite("Readers never wait for each other or for the writer, nor the writer for them")
+struct ConcurrentReadTests {
+    @Test("while a long read is open (an auditor's page), the loop's reads and commits go ahead")
+    func longReadDoesNotBlock() throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        let context = ChangeContext(actor: "kaisa", now: StoreFixture.start, clockTrusted: true)
+        let holder = try f.store.addHolder(name: "Aino", profile: "staff", context)
+        let badge = try f.store.assignBadge(try BadgeID(parsing: "12345678"), to: holder.id, context)
+        try f.appendEvents(100)
+        let inRead = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let reader = DispatchGroup()
+        DispatchQueue.global().async(group: reader) {
+            _ = try? f.store.database.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event")
+                inRead.signal()
+                _ = release.wait(timeout: .now() + 30)  // held open, as a slow page read would be
+            }
+        }
+        #expect(inRead.wait(timeout: .now() + 10) == .success)
+        // The decision loop's work, on another thread, must finish while that read is still open.
+        let work = DispatchGroup()
+        let done = Mutex(false)
+        DispatchQueue.global().async(group: work) {
+            do {
+                _ = try f.store.credential(for: badge.fingerprint)
+                _ = try f.store.append(EventRecord(time: StoreFixture.start, kind: .doorUnlocked, clockTrusted: true))
+                done.withLock { $0 = true }
+            } catch {}
+        }
+        let finished = work.wait(timeout: .now() + 10)
+        release.signal()
+        #expect(finished == .success && done.withLock { $0 }, "a read or a commit waited for the open read")
+        reader.wait()
     }
 }

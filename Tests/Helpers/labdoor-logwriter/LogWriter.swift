@@ -3,6 +3,7 @@
 //   labdoor-logwriter append STATE_DIR COUNT   append COUNT events (in random batches of 1–5), printing
 //                                              "seq N" for each event after its commit returned
 //   labdoor-logwriter sample STATE_DIR         create a small site: holders, badges, registrations, decisions
+//   labdoor-logwriter bulk STATE_DIR COUNT     append COUNT events in transactions of 10 000 (a large log, fast)
 import Foundation
 import LabDoorCore
 import LabDoorStore
@@ -23,6 +24,8 @@ struct LogWriter {
                 try append(store, count: Int(args.count > 3 ? args[3] : "1000") ?? 1000)
             case "sample":
                 try sample(store)
+            case "bulk":
+                try bulk(store, count: Int(args.count > 3 ? args[3] : "100000") ?? 100_000)
             default:
                 FileHandle.standardError.write(Data("unknown mode \(args[1])\n".utf8))
                 exit(2)
@@ -50,6 +53,22 @@ struct LogWriter {
             fflush(nil)  // nil: all streams (stdout is not concurrency-safe to name in Swift 6)
             written += batch.count
         }
+    }
+
+    static func bulk(_ store: LabDoorStore, count: Int) throws {
+        var written = 0
+        let start = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
+        while written < count {
+            let batch = (written..<min(count, written + 10_000)).map { i in
+                EventRecord(
+                    time: start.addingTimeInterval(Double(i)), kind: .badgeDecision, reader: "entry",
+                    badge: BadgeFingerprint(rawValue: String(repeating: "cd", count: 32)),
+                    outcome: .denied, reason: .unknownBadge, details: "bulk \(i)", clockTrusted: true)
+            }
+            try store.append(batch)
+            written += batch.count
+        }
+        print("bulk: \(written) events")
     }
 
     static func sample(_ store: LabDoorStore) throws {
