@@ -63,6 +63,25 @@ struct TOMLTable: Sendable {
         }
         values[key] = value
     }
+
+    /// Takes the table at `key` out (if it is one that may be extended), leaving the key's place and position:
+    /// the caller then holds the only reference, so changing it and putting it back with `restore` does not copy
+    /// it. (Changing a copy while the parent still held it copied the whole table on every key: quadratic.)
+    mutating func takeTable(_ key: String) -> (table: TOMLTable, position: TOMLPosition)? {
+        guard let value = values[key], case .table(let table) = value.kind, table.origin != .inline else { return nil }
+        values[key] = nil
+        return (table, value.position)
+    }
+
+    /// Takes the array at `key` out, as `takeTable` does.
+    mutating func takeArray(_ key: String) -> (items: [TOMLValue], position: TOMLPosition)? {
+        guard let value = values[key], case .array(let items) = value.kind else { return nil }
+        values[key] = nil
+        return (items, value.position)
+    }
+
+    /// Puts a taken value back at its key (whose place in `keys` was kept).
+    mutating func restore(_ key: String, _ value: TOMLValue) { values[key] = value }
 }
 
 /// A syntax or structure error in a TOML document.

@@ -73,9 +73,8 @@ struct TOMLParser {
         try descend(into: Array(path.dropLast()), of: &table, at: position, creating: true) {
             (parent: inout TOMLTable) throws(TOMLSyntaxError) in
             guard let last = path.last else { return }
-            let existing = parent[last]
             if array {
-                if existing == nil {
+                if parent[last] == nil {
                     parent.arraysOfTables.insert(last)
                     parent.set(
                         last,
@@ -83,17 +82,16 @@ struct TOMLParser {
                             kind: .array([TOMLValue(kind: .table(TOMLTable(origin: .defined)), position: position)]),
                             position: position),
                         at: position)
-                } else if parent.arraysOfTables.contains(last), case .array(var items)? = existing?.kind {
+                } else if parent.arraysOfTables.contains(last), case (var items, let kept)? = parent.takeArray(last) {
                     items.append(TOMLValue(kind: .table(TOMLTable(origin: .defined)), position: position))
-                    parent.set(
-                        last, TOMLValue(kind: .array(items), position: existing?.position ?? position), at: position)
+                    parent.restore(last, TOMLValue(kind: .array(items), position: kept))
                 } else {
                     throw TOMLSyntaxError(
                         position: position,
                         message: "[[\(name)]] conflicts with \(name) defined earlier\(firstDefinition(parent, last))")
                 }
             } else {
-                switch existing?.kind {
+                switch parent[last]?.kind {
                 case nil:
                     parent.set(
                         last, TOMLValue(kind: .table(TOMLTable(origin: .defined)), position: position), at: position)
@@ -137,17 +135,19 @@ struct TOMLParser {
             table.set(first, value, at: keyPosition)
             return
         }
-        var sub: TOMLTable
-        switch table[first]?.kind {
-        case nil: sub = TOMLTable(origin: .defined)
-        case .table(let existing) where existing.origin != .inline: sub = existing
-        default:
+        if table[first] == nil {
+            var sub = TOMLTable(origin: .defined)
+            try setDotted(value, path.dropFirst(), keyPosition: keyPosition, in: &sub)
+            table.set(first, TOMLValue(kind: .table(sub), position: keyPosition), at: keyPosition)
+            return
+        }
+        guard case (var sub, let position)? = table.takeTable(first) else {
             throw TOMLSyntaxError(
                 position: keyPosition,
                 message: "\(first) is already a value\(firstDefinition(table, first)), not a table")
         }
+        defer { table.restore(first, TOMLValue(kind: .table(sub), position: position)) }
         try setDotted(value, path.dropFirst(), keyPosition: keyPosition, in: &sub)
-        table.set(first, TOMLValue(kind: .table(sub), position: table[first]?.position ?? keyPosition), at: keyPosition)
     }
 
     /// Runs `body` on the table at `path`, entering the last element of arrays of tables; creates implicit
@@ -161,21 +161,27 @@ struct TOMLParser {
             return
         }
         let rest = Array(path.dropFirst())
-        switch table[first]?.kind {
-        case nil:
+        if table[first] == nil {
             guard creating else { return }
             var sub = TOMLTable(origin: .implicit)
             try descend(into: rest, of: &sub, at: position, creating: creating, body)
             table.set(first, TOMLValue(kind: .table(sub), position: position), at: position)
-        case .table(var sub)? where sub.origin != .inline:
+        } else if case (var sub, let kept)? = table.takeTable(first) {
+            // Taken out and put back (also when the body throws), so that it is changed in place, not copied.
+            defer { table.restore(first, TOMLValue(kind: .table(sub), position: kept)) }
             try descend(into: rest, of: &sub, at: position, creating: creating, body)
-            table.set(first, TOMLValue(kind: .table(sub), position: table[first]?.position ?? position), at: position)
-        case .array(var items)? where table.arraysOfTables.contains(first):
-            guard let lastIndex = items.indices.last, case .table(var sub) = items[lastIndex].kind else { return }
+        } else if table.arraysOfTables.contains(first), case (var items, let kept)? = table.takeArray(first) {
+            defer { table.restore(first, TOMLValue(kind: .array(items), position: kept)) }
+            guard let lastIndex = items.indices.last, case .table = items[lastIndex].kind else { return }
+            var last = items.removeLast()
+            guard case .table(var sub) = last.kind else { return }
+            last.kind = .table(TOMLTable(origin: .implicit))  // drop the element's own reference to `sub`
+            defer {
+                last.kind = .table(sub)
+                items.append(last)
+            }
             try descend(into: rest, of: &sub, at: position, creating: creating, body)
-            items[lastIndex].kind = .table(sub)
-            table.set(first, TOMLValue(kind: .array(items), position: table[first]?.position ?? position), at: position)
-        default:
+        } else {
             throw TOMLSyntaxError(
                 position: position, message: "\(first) is already a value\(firstDefinition(table, first)), not a table")
         }

@@ -120,3 +120,35 @@ struct TOMLParserTests {
         #expect(throws: TOMLSyntaxError.self) { try parse("a = " + String(repeating: "[", count: 100_000)) }
     }
 }
+
+/// Parsing is linear in the file: a large table, many headers and a long array of tables parse within the suite's
+/// time limit, which a quadratic parser (each key copying its table) cannot meet. The speed itself is measured by
+/// `make bench`, not asserted here.
+@Suite("TOML parser at scale", .timeLimit(.minutes(1)))
+struct TOMLScaleTests {
+    @Test("100,000 keys in one table")
+    func manyKeys() throws {
+        let text = "[big]\n" + (0..<100_000).map { "k\($0) = \($0)\n" }.joined()
+        let table = try TOMLParser.parse(text)
+        guard case .table(let big)? = table["big"]?.kind else {
+            Issue.record("no [big]")
+            return
+        }
+        #expect(big.keys.count == 100_000 && big.keys.last == "k99999")
+        #expect(big.position(of: "k99999")?.line == 100_001)
+    }
+
+    @Test("20,000 table headers and 20,000 array-of-tables entries")
+    func manyHeaders() throws {
+        let text =
+            (0..<20_000).map { "[profiles.p\($0)]\nschedule = \"always\"\n" }.joined()
+            + (0..<20_000).map { "[[reader]]\nname = \"r\($0)\"\n" }.joined()
+        let table = try TOMLParser.parse(text)
+        guard case .table(let profiles)? = table["profiles"]?.kind, case .array(let readers)? = table["reader"]?.kind
+        else {
+            Issue.record("no [profiles] or [[reader]]")
+            return
+        }
+        #expect(profiles.keys.count == 20_000 && readers.count == 20_000)
+    }
+}
