@@ -1,11 +1,26 @@
+import Foundation
+
 /// Parses the daemon's sections: `[paths]`, `[door]`, `[[reader]]`, `[alarms]`, `[clock]`, `[metrics]`.
 enum DaemonSections {
     static let tables = ["paths", "door", "reader", "alarms", "clock", "metrics"]
 
     static func parse(_ root: inout TableReader, into config: inout LabDoorConfiguration) throws(ConfigurationError) {
         if var paths = try root.table("paths") {
-            if let dir = try absolutePath(&paths, "state_dir") { config.paths.stateDirectory = dir }
-            if let socket = try absolutePath(&paths, "socket") { config.paths.socket = socket }
+            if let dir = try absolutePath(&paths, "state_dir") {
+                try checkStateDirectory(dir, &paths)
+                config.paths.stateDirectory = dir
+            }
+            if let socket = try absolutePath(&paths, "socket") {
+                // sockaddr_un holds 108 bytes with the terminating NUL; a longer path cannot be bound at all.
+                let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+                guard socket.utf8.count <= limit else {
+                    throw paths.error(
+                        "socket",
+                        "\(socket.utf8.count) bytes is longer than the \(limit) bytes a Unix socket path may have; choose a shorter path, e.g. /run/labdoor/control.sock"
+                    )
+                }
+                config.paths.socket = socket
+            }
             try paths.rejectUnknownKeys(allowed: ["state_dir", "socket"])
         }
         if var door = try root.table("door") {
@@ -19,6 +34,7 @@ enum DaemonSections {
                     throw table.error(
                         "name", "another [[reader]] is already called \"\(reader.name)\"; names must differ")
                 }
+                try checkAgainstOthers(reader, config.readers, socket: config.paths.socket, &table)
                 config.readers.append(reader)
             }
             if config.readers.filter({ $0.backend == .stdin }).count > 1 {
@@ -46,6 +62,56 @@ enum DaemonSections {
         if var metrics = try root.table("metrics") {
             config.metricsTextfile = try absolutePath(&metrics, "textfile")
             try metrics.rejectUnknownKeys(allowed: ["textfile"])
+        }
+    }
+
+    /// Directories the daemon must never take for its state (it creates files there and sets the mode).
+    static let systemDirectories: Set<String> = [
+        "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/srv",
+        "/sys", "/tmp", "/usr", "/var", "/var/lib",
+    ]
+
+    static func checkStateDirectory(_ dir: String, _ paths: inout TableReader) throws(ConfigurationError) {
+        let components = dir.split(separator: "/")
+        guard !components.contains(where: { $0 == "." || $0 == ".." }) else {
+            throw paths.error("state_dir", "write the directory without . or .. components, e.g. /var/lib/labdoor")
+        }
+        let normalised = "/" + components.joined(separator: "/")
+        guard !systemDirectories.contains(normalised) else {
+            throw paths.error(
+                "state_dir",
+                "\"\(dir)\" is a system directory; the state needs a directory of its own, e.g. /var/lib/labdoor")
+        }
+    }
+
+    /// A reader must not share its FIFO with another reader or with the control socket, and USB readers with one
+    /// vid:pid must be told apart by port or serial.
+    static func checkAgainstOthers(
+        _ reader: ReaderSettings, _ others: [ReaderSettings], socket: String, _ table: inout TableReader
+    ) throws(ConfigurationError) {
+        if let path = reader.path {
+            if path == socket {
+                throw table.error("path", "\(path) is the control socket ([paths] socket); give the FIFO its own path")
+            }
+            if let other = others.first(where: { $0.path == path }) {
+                throw table.error(
+                    "path", "reader \"\(other.name)\" reads \(path) already; each reader needs its own FIFO")
+            }
+        }
+        guard reader.backend == .usb else { return }
+        for other in others
+        where other.backend == .usb && other.vendorID == reader.vendorID
+            && other.productID == reader.productID
+        {
+            let distinct =
+                (reader.port != nil && other.port != nil && reader.port != other.port)
+                || (reader.serial != nil && other.serial != nil && reader.serial != other.serial)
+            guard distinct else {
+                throw table.error(
+                    "usb",
+                    "reader \"\(other.name)\" is the same vid:pid, and nothing tells the two apart: set port (or serial) on both, each different"
+                )
+            }
         }
     }
 
@@ -108,6 +174,19 @@ enum DaemonSections {
             "exit_active_level", "green_led_line", "red_led_line", "buzzer_line", "debounce_ms", "unlock_seconds",
             "held_open_seconds", "fail_mode",
         ])
+        // One line, one job: the relay wired to the contact or the exit button would open the door by itself.
+        let lines: [(String, LineReference?)] = [
+            ("relay_line", settings.relayLine), ("contact_line", settings.contactLine),
+            ("exit_line", settings.exitLine),
+            ("green_led_line", settings.greenLEDLine), ("red_led_line", settings.redLEDLine),
+            ("buzzer_line", settings.buzzerLine),
+        ]
+        for (index, (key, line)) in lines.enumerated() {
+            guard let line else { continue }
+            if let earlier = lines[..<index].first(where: { $0.1 == line }) {
+                throw door.error(key, "\(line) is \(earlier.0) already; each role needs its own line")
+            }
+        }
         if settings.backend == .gpio {
             guard settings.chip != nil else {
                 throw door.error(nil, "backend = \"gpio\" needs chip = (a chip label, name or /dev path)")
@@ -117,6 +196,19 @@ enum DaemonSections {
             }
         }
         return settings
+    }
+
+    /// `bus-port[.port…]` as the kernel and libusb write it: a bus number, a dash, then 1–7 port numbers
+    /// separated by dots, each 1–255 ("1-1.2", "3-2").
+    static func isUSBPortPath(_ text: String) -> Bool {
+        let halves = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard halves.count == 2, let bus = Int(halves[0]), (1...255).contains(bus), halves[0].allSatisfy(\.isASCII)
+        else { return false }
+        let ports = halves[1].split(separator: ".", omittingEmptySubsequences: false)
+        return (1...7).contains(ports.count)
+            && ports.allSatisfy { part in
+                part.allSatisfy { $0.isASCII && $0.isNumber } && Int(part).map { (1...255).contains($0) } == true
+            }
     }
 
     static func parseReader(_ table: inout TableReader) throws(ConfigurationError) -> ReaderSettings {
@@ -145,7 +237,7 @@ enum DaemonSections {
             reader.productID = pid
         }
         if let port = try table.string("port"), !port.isEmpty {
-            guard port.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "." }), port.contains("-") else {
+            guard isUSBPortPath(port) else {
                 throw table.error("port", "\"\(port)\" is not a USB port path; write bus-port[.port…], e.g. \"1-1.2\"")
             }
             reader.port = port

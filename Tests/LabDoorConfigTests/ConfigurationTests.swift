@@ -112,6 +112,41 @@ struct ConfigurationTests {
                 "[[reader]]\nname = \"entry\"\nbackend = \"usb\"\nusb = \"12:34\"\n", 4, "reader[1].usb",
                 "write vid:pid in hex"
             ),
+            // What --check-config let through and the daemon only found at run time (or never).
+            (
+                "[[reader]]\nname = \"a\"\nbackend = \"fifo\"\npath = \"/run/x.fifo\"\n[[reader]]\nname = \"b\"\nbackend = \"fifo\"\npath = \"/run/x.fifo\"\n",
+                8, "reader[2].path", "reader \"a\" reads /run/x.fifo already"
+            ),
+            (
+                "[paths]\nsocket = \"/run/labdoor/c.sock\"\n[[reader]]\nname = \"a\"\nbackend = \"fifo\"\npath = \"/run/labdoor/c.sock\"\n",
+                6, "reader[1].path", "is the control socket"
+            ),
+            (
+                "[paths]\nsocket = \"/run/\(String(repeating: "s", count: 110)).sock\"\n", 2, "paths.socket",
+                "longer than the 107 bytes"
+            ),
+            ("[paths]\nstate_dir = \"/\"\n", 2, "paths.state_dir", "a directory of its own"),
+            ("[paths]\nstate_dir = \"/var/lib/../..\"\n", 2, "paths.state_dir", "without . or .."),
+            (
+                "[[reader]]\nname = \"a\"\nbackend = \"usb\"\nusb = \"ffff:0035\"\nport = \"---\"\n", 5,
+                "reader[1].port", "not a USB port path"
+            ),
+            (
+                "[[reader]]\nname = \"a\"\nbackend = \"usb\"\nusb = \"ffff:0035\"\nport = \"1-1..2\"\n", 5,
+                "reader[1].port", "not a USB port path"
+            ),
+            (
+                "[[reader]]\nname = \"a\"\nbackend = \"usb\"\nusb = \"ffff:0035\"\n[[reader]]\nname = \"b\"\nbackend = \"usb\"\nusb = \"ffff:0035\"\n",
+                8, "reader[2].usb", "set port (or serial) on both"
+            ),
+            (
+                "[door]\nbackend = \"gpio\"\nchip = \"gpiochip0\"\nrelay_line = 17\ncontact_line = 17\n", 5,
+                "door.contact_line", "is relay_line already"
+            ),
+            (
+                "[door]\nbackend = \"gpio\"\nchip = \"gpiochip0\"\nrelay_line = \"RELAY\"\nexit_line = \"RELAY\"\n", 5,
+                "door.exit_line", "is relay_line already"
+            ),
         ] as [(String, Int, String, String)])
     func badValues(text: String, line: Int, key: String, message: String) throws {
         let error = try #require(self.error(text))
