@@ -32,4 +32,11 @@ public enum TextEscaping {
 
     /// `text` escaped, or nil for nil.
     public static func escaped(_ text: String?) -> String? { text.map(escaped) }
+
+    /// Escaped as `escaped` does, but keeping line breaks: for messages of several lines that LabDoor itself
+    /// puts together (an error and its details), where only the text inside them came from outside.
+    public static func escapedKeepingLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { escaped(String($0)) }
+            .joined(separator: "\n")
+    }
 }

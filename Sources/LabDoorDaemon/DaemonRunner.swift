@@ -268,9 +268,9 @@ public enum DaemonRunner {
         return wiring
     }
 
-    /// Writes a line to standard error (the operator's terminal or the journal).
+    /// Writes a line to standard error (the operator's terminal or the journal), control characters escaped.
     public static func printError(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((TextEscaping.escapedKeepingLines(text) + "\n").utf8))
     }
 
     private static func demoBanner(

@@ -26,11 +26,11 @@ extension LabDoorCtl {
         func run() throws {
             try send(StatusCommand(), global) { s in
                 var lines = [
-                    "Site:    \(s.site) (\(s.timeZone))",
+                    "Site:    \(TextEscaping.escaped(s.site)) (\(s.timeZone))",
                     "Door:    \(Door.show(s.door))",
                 ]
                 for reader in s.readers {
-                    lines.append("Reader:  \(reader.name) (\(reader.backend)): \(reader.state)")
+                    lines.append("Reader:  \(TextEscaping.escaped(reader.name)) (\(reader.backend)): \(reader.state)")
                 }
                 lines.append(
                     "Log:     last seq \(s.log.lastSeq), \(s.log.pending) pending"
@@ -56,7 +56,7 @@ extension LabDoorCtl {
 
             func run() throws {
                 try send(HolderAddCommand(name: name, profile: profile, organisation: org, email: email), global) {
-                    "added holder \($0.id): \($0.name) (\($0.profile))"
+                    "added holder \($0.id): \(TextEscaping.escaped($0.name)) (\(TextEscaping.escaped($0.profile)))"
                 }
             }
         }
@@ -67,8 +67,11 @@ extension LabDoorCtl {
 
             func run() throws {
                 try send(HolderListCommand(), global) { holders in
-                    holders.map { h in "\(h.id)\t\(h.name)\t\(h.profile)" + (h.suspended ? "\tSUSPENDED" : "") }
-                        .joined(separator: "\n")
+                    holders.map { h in
+                        "\(h.id)\t\(TextEscaping.escaped(h.name))\t\(TextEscaping.escaped(h.profile))"
+                            + (h.suspended ? "\tSUSPENDED" : "")
+                    }
+                    .joined(separator: "\n")
                 }
             }
         }

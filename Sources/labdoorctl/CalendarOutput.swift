@@ -37,8 +37,10 @@ enum CalendarOutput {
                 let hours = day.isOpen ? day.hours.map(\.description).joined(separator: ", ") : "closed"
                 var note: [String] = []
                 if let holiday = day.holiday { note.append(holiday.name) }
-                if case .closure(let reason) = day.closedReason { note.append("closure: \(reason)") }
-                if let special = day.note, day.isOpen { note.append("special hours: \(special)") }
+                if case .closure(let reason) = day.closedReason {
+                    note.append("closure: \(TextEscaping.escaped(reason))")
+                }
+                if let special = day.note, day.isOpen { note.append("special hours: \(TextEscaping.escaped(special))") }
                 let line =
                     "\(day.date)  \(day.date.weekday.shortName)  \(hours.padding(toLength: 24, withPad: " ", startingAt: 0))\(note.joined(separator: "; "))"
                 return String(line.reversed().drop(while: { $0 == " " }).reversed())

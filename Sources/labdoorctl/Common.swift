@@ -44,7 +44,7 @@ func parseTime(_ text: String, option: String, zone: SiteZone) throws -> Date {
     }
 }
 
-/// Writes `text` to standard error.
+/// Writes `text` to standard error, its control characters escaped (but its line breaks kept).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((TextEscaping.escapedKeepingLines(text) + "\n").utf8))
 }

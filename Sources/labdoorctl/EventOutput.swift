@@ -12,9 +12,11 @@ enum EventOutput {
     /// One event in the chosen format, rendered from its JSON form (the documented interface), so that listed
     /// events and events streamed by `--follow` look the same.
     static func line(_ event: JSONValue, format: OutputFormat, zone: SiteZone) -> String {
+        // Text from the log is shown with control characters escaped: an ESC sequence in old details or a name
+        // must not repaint the terminal or fake a row (JSON escapes them by itself).
         func text(_ key: String) -> String? {
             switch event[key] {
-            case .string(let s)?: s
+            case .string(let s)?: TextEscaping.escaped(s)
             case .int(let n)?: String(n)
             case .bool(let b)?: b ? "true" : "false"
             default: nil

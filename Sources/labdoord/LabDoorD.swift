@@ -61,8 +61,9 @@ struct LabDoorD: AsyncParsableCommand {
             let loaded = try load(path)
             let readers = loaded.readers.map { "\($0.name) (\($0.backend.rawValue))" }.joined(separator: ", ")
             print(
-                "\(path): OK — site \"\(loaded.siteName)\", time zone \(loaded.zone.identifier), holidays \(loaded.holidays.rawValue), profiles \(loaded.profiles.keys.sorted().joined(separator: ", ")), door \(loaded.door.backend.rawValue), readers: \(readers.isEmpty ? "none" : readers)"
-            )
+                TextEscaping.escaped(
+                    "\(path): OK — site \"\(loaded.siteName)\", time zone \(loaded.zone.identifier), holidays \(loaded.holidays.rawValue), profiles \(loaded.profiles.keys.sorted().joined(separator: ", ")), door \(loaded.door.backend.rawValue), readers: \(readers.isEmpty ? "none" : readers)"
+                ))
             return
         }
         if modprobeConf || udevRules {
@@ -73,7 +74,7 @@ struct LabDoorD: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
-            return handler
+            return EscapingLogHandler(handler)
         }
         let logger = Logger(label: "labdoord.main")
         let loaded: LabDoorConfiguration
@@ -86,7 +87,7 @@ struct LabDoorD: AsyncParsableCommand {
                     "configuration unreadable; --safe-state uses the defaults", metadata: ["error": "\(error)"])
                 throw ExitCode(DaemonRunner.safeState(try LabDoorConfiguration.labDefaults(), logger: logger))
             }
-            printError("labdoord: \(error.description)")
+            DaemonRunner.printError("labdoord: \(error.description)")
             throw ExitCode(DaemonRunner.configurationExitStatus)
         }
         if safeState {
@@ -114,7 +115,7 @@ struct LabDoorD: AsyncParsableCommand {
         do {
             return try LabDoorConfiguration.load(path: path)
         } catch {
-            throw Failure(message: error.description)
+            throw Failure(message: TextEscaping.escapedKeepingLines(error.description))
         }
     }
 }
@@ -123,8 +124,4 @@ struct LabDoorD: AsyncParsableCommand {
 struct Failure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }

@@ -295,6 +295,39 @@ struct DaemonTests {
         #expect(during.allSatisfy { $0 < 100_000 } && zip(before, during).allSatisfy { $0 < $1 })
     }
 
+    @Test("control characters in names, the site name, the log and reader input never reach a terminal raw")
+    func outputInjection() throws {
+        let esc = "\u{1B}"
+        let d = try DaemonHarness(extra: "[site]\nname = \"Lab\\u001b[2J\"\n")
+        defer { d.cleanUp() }
+        try d.start()
+        // Data written before names were checked (or by another tool): a name and an event with ESC sequences.
+        try DatabaseQueue(path: d.database).write { db in
+            try db.execute(
+                sql: "INSERT INTO holder (name, profile, created_at) VALUES (?, 'staff', '2026-01-01T00:00:00.000Z')",
+                arguments: ["Evil\(esc)[31m\nFAKE\tROW"])
+        }
+        let status = try d.ctl(["status"])
+        let holders = try d.ctl(["holder", "list"])
+        #expect(status.status == 0 && holders.status == 0, "\(status.stderr)\(holders.stderr)")
+        #expect(status.stdout.contains("Lab\\u{1B}[2J") && !status.stdout.contains(esc), "\(status.stdout)")
+        #expect(holders.stdout.contains("Evil\\u{1B}[31m\\u{A}FAKE") && !holders.stdout.contains(esc))
+        #expect(holders.stdout.split(separator: "\n").count == 1, "a name made a row of its own")
+        let check = try Binaries.run("labdoord", ["--check-config", d.configPath])
+        #expect(check.status == 0 && !check.stdout.contains(esc), "\(check.stdout)")
+        // A broken reload whose key carries an ESC: the daemon's log shows it escaped.
+        let good = try String(contentsOfFile: d.configPath, encoding: .utf8)
+        try (good + "\n[clock]\n\"\\u001b]0;pwned\\u0007\" = 1\n").write(
+            toFile: d.configPath, atomically: true, encoding: .utf8)
+        let before = d.lastSeq
+        kill(d.process?.processIdentifier ?? 0, SIGHUP)
+        try d.waitForEvent(.configReloaded, after: before)
+        try d.waitFor("the reload error in the daemon's log") { d.errors.contains("configuration reload failed") }
+        #expect(!d.errors.contains(esc) && !d.errors.contains("\u{7}"), "\(d.errors.suffix(400))")
+        let events = try d.ctl(["events", "--db", d.database])
+        #expect(!events.stdout.contains(esc) && !events.stdout.contains("\u{7}"))
+    }
+
     @Test("more than five denied reads lock the reader out, with an alarm")
     func rateLimit() throws {
         let d = try DaemonHarness()
