@@ -6,6 +6,8 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case schemaTooNew(path: String, unknownMigrations: [String])
     /// The database file does not exist (read-only open).
     case missing(path: String)
+    /// The caller may not read the file (or its directory).
+    case permissionDenied(path: String)
     /// The disk is full: the write was not committed.
     case diskFull(path: String)
     /// An I/O error: the write was not committed (or a read failed). `code` is SQLite's extended result code,
@@ -34,6 +36,8 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(path) was written by a newer LabDoor (unknown schema migrations: \(unknown.joined(separator: ", "))); upgrade LabDoor or restore a backup"
         case .missing(let path):
             "\(path) does not exist; pass --db with the path of labdoor.db (or of a copy of it)"
+        case .permissionDenied(let path):
+            "permission denied: you may not read \(path) (the file or its directory is not open to you); auditors in labdoor-audit ask the daemon (labdoorctl events, audit snapshot) or verify a copy"
         case .diskFull(let path):
             "the disk holding \(path) is full; the event was not written. Free space on it"
         case .io(let path, let message, let code):

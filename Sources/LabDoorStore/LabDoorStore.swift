@@ -215,6 +215,7 @@ public final class LabDoorStore: AccessStore {
         guard stat(path, &info) == 0 else {
             let code = errno
             if code == ENOENT { throw .missing(path: path) }
+            if code == EACCES { throw .permissionDenied(path: path) }
             throw .io(path: path, message: "cannot look at it: \(String(cString: strerror(code)))", code: nil)
         }
         let kind: String? =
@@ -227,6 +228,7 @@ public final class LabDoorStore: AccessStore {
             default: "not a regular file"
             }
         if let kind { throw .invalid("\(path) is \(kind), not a database file; pass --db with the path of labdoor.db") }
+        guard access(path, R_OK) == 0 else { throw .permissionDenied(path: path) }
     }
 
     private static func openChecked(

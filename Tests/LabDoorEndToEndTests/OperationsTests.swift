@@ -174,6 +174,52 @@ extension OperationsTests {
     }
 }
 
+extension OperationsTests {
+    @Test(
+        "messages that said the wrong thing: lock file, permissions, busy, stale last_seq", .enabled(if: getuid() == 0))
+    func misleadingMessages() throws {
+        // A lock file that cannot be opened is not "another labdoord is running".
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let state = d.dir.appendingPathComponent("state")
+        try FileManager.default.createDirectory(
+            at: state.appendingPathComponent("labdoord.lock"), withIntermediateDirectories: true)
+        let locked = try Binaries.run("labdoord", ["--config", d.configPath])
+        #expect(locked.status == 78)
+        #expect(locked.stderr.contains("labdoord.lock") && locked.stderr.contains("directory"), "\(locked.stderr)")
+        #expect(!locked.stderr.contains("another labdoord"), "\(locked.stderr)")
+        try FileManager.default.removeItem(at: state.appendingPathComponent("labdoord.lock"))
+
+        // status's last_seq is the log's last seq, changes included.
+        try d.start()
+        try d.ctlOK(["holder", "add", "--name", "Sanna", "--profile", "staff"])
+        try d.ctlOK(["badge", "assign", "1000000003", "--holder", "1"])
+        let status = try JSONValue.parse(try d.ctlOK(["status", "--format", "json"]))
+        #expect(status["log"]?["last_seq"]?.intValue == d.lastSeq, "\(status)")
+
+        // A database the caller may not read is "permission denied", not "does not exist".
+        let (ctl, binaries) = try Binaries.copyForAnyUser("labdoorctl")
+        defer { try? FileManager.default.removeItem(at: binaries) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: d.dir.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: state.path)
+        let denied = try Binaries.run(
+            "/usr/sbin/runuser", ["-u", "nobody", "--", ctl, "events", "--db", d.database], absolute: true)
+        #expect(denied.status == 2)
+        #expect(
+            denied.stderr.contains("permission denied") && !denied.stderr.contains("does not exist"), "\(denied.stderr)"
+        )
+
+        // A daemon that is busy says so (exit 3), not "closed the connection".
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        for _ in 0..<32 { if let fd = DaemonTests.connect(d.socket) { held.append(fd) } }
+        #expect(held.count == 32)
+        let busy = try d.ctl(["status"])
+        #expect(busy.status == 3 && busy.stderr.contains("32 connections"), "\(busy.status): \(busy.stderr)")
+        #expect(!busy.stderr.contains("closed the connection"))
+    }
+}
+
 enum FailureTestsSupport {
     static func run(_ tool: String, _ arguments: [String]) throws {
         let result = try Binaries.run(tool, arguments, absolute: true)
