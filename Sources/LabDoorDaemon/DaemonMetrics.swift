@@ -41,6 +41,8 @@ struct DaemonMetrics: Sendable {
     static func write(_ text: String, to path: String) throws {
         let temporary = path + ".tmp"
         try text.write(toFile: temporary, atomically: false, encoding: .utf8)
+        // Readable by the collector's user (node_exporter): the daemon's umask would make it 0640.
+        guard chmod(temporary, 0o644) == 0 else { throw SystemCallError("chmod", path: temporary, errno: errno) }
         guard rename(temporary, path) == 0 else { throw SystemCallError("rename", path: path, errno: errno) }
     }
 

@@ -38,7 +38,12 @@ public enum DaemonRunner {
     }
 
     /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
+    /// The umask the daemon works under, whatever it was started with: files 0640, directories 0750 (the
+    /// database holds names and e-mails; the keys directory is 0700 by itself).
+    static let fileCreationMask: mode_t = 0o027
+
     public static func run(_ configuration: LabDoorConfiguration, options: Options, logger: Logger) async -> Int32 {
+        umask(fileCreationMask)
         var config = configuration
         let (inputs, continuation) = AsyncStream.makeStream(of: DaemonInput.self)
         let alarms = { @Sendable (settings: AlarmSettings) -> any AlarmPort in
@@ -76,6 +81,7 @@ public enum DaemonRunner {
             return configurationExitStatus
         }
         state.markRunning()
+        StateDirectory.restrict(database: config.paths.database, logger: logger)
 
         var banner: [String] = []
         if options.demo {
@@ -201,6 +207,7 @@ public enum DaemonRunner {
     /// lost (a damaged or foreign file is moved aside, never deleted); refuses to replace a valid log. Takes the
     /// state directory's lock, so it never runs beside a daemon.
     public static func initialize(_ config: LabDoorConfiguration, logger: Logger) -> Int32 {
+        umask(fileCreationMask)
         do {
             let state = try StateDirectory.claim(config.paths.stateDirectory)
             _ = state

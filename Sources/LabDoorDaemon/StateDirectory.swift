@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -36,6 +37,23 @@ struct StateDirectory: Sendable {
         }
         let unclean = FileManager.default.fileExists(atPath: "\(path)/labdoord.running")
         return StateDirectory(path: path, lockFD: fd, wasUnclean: unclean)
+    }
+
+    /// Makes the database and its WAL files 0640 and takes the state directory's bits for others away, however
+    /// they were created (a database made by hand, or by an older LabDoor, under a wide umask).
+    static func restrict(database: String, logger: Logger) {
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
+            if chmod(database + suffix, 0o640) != 0 {
+                logger.warning(
+                    "cannot restrict the database's mode",
+                    metadata: ["path": "\(database + suffix)", "error": "\(String(cString: strerror(errno)))"])
+            }
+        }
+        let directory = (database as NSString).deletingLastPathComponent
+        var info = stat()
+        if stat(directory, &info) == 0, info.st_mode & 0o007 != 0 {
+            _ = chmod(directory, (info.st_mode & 0o7777) & ~0o007)
+        }
     }
 
     /// Writes the marker (with the pid).

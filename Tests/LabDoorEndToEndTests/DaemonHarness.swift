@@ -68,10 +68,19 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Starts the daemon and waits until its socket answers.
-    func start(environment: [String: String] = [:]) throws {
+    func start(environment: [String: String] = [:], umask mask: Int? = nil) throws {
         let process = Process()
-        process.executableURL = Binaries.directory.appendingPathComponent("labdoord")
-        process.arguments = ["--config", configPath]
+        if let mask {
+            // Through a shell, to start the daemon with that umask (Process has no setting for it).
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = [
+                "-c", "umask \(String(mask, radix: 8)); exec \"$0\" --config \"$1\"",
+                Binaries.directory.appendingPathComponent("labdoord").path, configPath,
+            ]
+        } else {
+            process.executableURL = Binaries.directory.appendingPathComponent("labdoord")
+            process.arguments = ["--config", configPath]
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         let err = Pipe()

@@ -110,6 +110,8 @@ struct OperationsTests {
         #expect(text.contains("labdoor_relay_unlocked 0"))
         #expect(text.contains("labdoor_reader_up{reader=\"entry\"} 1"))
         #expect(text.contains("labdoor_decisions_total{reason=\"granted\"} 0"))
+        // node_exporter's textfile collector runs as another user: the file is world-readable.
+        #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o644)
     }
 
     @Test("a valid reload applies new timing; --safe-state drives the relay locked")
@@ -217,6 +219,31 @@ extension OperationsTests {
         let busy = try d.ctl(["status"])
         #expect(busy.status == 3 && busy.stderr.contains("32 connections"), "\(busy.status): \(busy.stderr)")
         #expect(!busy.stderr.contains("closed the connection"))
+    }
+}
+
+extension OperationsTests {
+    @Test("started by hand with umask 000, the daemon still keeps its files private")
+    func permissionsWhateverTheUmask() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        // A database made earlier with a careless umask, then the daemon started with umask 000.
+        try d.start(environment: [:], umask: 0)
+        try d.ctlOK(["holder", "add", "--name", "Aino", "--profile", "staff"])
+        let state = d.dir.appendingPathComponent("state").path
+        func mode(_ path: String) throws -> Int {
+            try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+        }
+        #expect(try mode(state) == 0o750)
+        for file in ["labdoor.db", "labdoor.db-wal", "labdoor.db-shm", "labdoord.lock", "labdoord.running"] {
+            let path = "\(state)/\(file)"
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let bits = try mode(path)
+            #expect(bits & 0o007 == 0, "\(file) is open to everyone: \(String(bits, radix: 8))")
+        }
+        #expect(try mode(d.database) == 0o640)
+        #expect(try mode("\(state)/keys") == 0o700)
+        for key in ["badge-secret", "log-signing.ed25519"] { #expect(try mode("\(state)/keys/\(key)") == 0o600) }
     }
 }
 
