@@ -37,11 +37,11 @@ public enum DaemonRunner {
         "libusb \(LibraryVersions.libusb), libgpiod \(LibraryVersions.libgpiod)"
     }
 
-    /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
     /// The umask the daemon works under, whatever it was started with: files 0640, directories 0750 (the
     /// database holds names and e-mails; the keys directory is 0700 by itself).
     static let fileCreationMask: mode_t = 0o027
 
+    /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
     public static func run(_ configuration: LabDoorConfiguration, options: Options, logger: Logger) async -> Int32 {
         umask(fileCreationMask)
         var config = configuration
