@@ -61,6 +61,9 @@ install: deps
 	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/labdoorctl" $(DESTDIR)$(PREFIX)/bin/labdoorctl
 	install -D -m 0644 systemd/labdoord.service $(DESTDIR)/etc/systemd/system/labdoord.service
 	install -D -m 0644 systemd/labdoor.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/labdoor.conf
+	install -D -m 0644 systemd/labdoor.tmpfiles.conf $(DESTDIR)/usr/lib/tmpfiles.d/labdoor.conf
+	install -D -m 0644 systemd/labdoor-alarm.socket $(DESTDIR)/etc/systemd/system/labdoor-alarm.socket
+	install -D -m 0644 systemd/labdoor-alarm@.service $(DESTDIR)/etc/systemd/system/labdoor-alarm@.service
 	install -D -m 0644 udev/60-labdoor-gpio.rules $(DESTDIR)/etc/udev/rules.d/60-labdoor-gpio.rules
 	@if [ -f $(DESTDIR)/etc/labdoor/labdoor.toml ]; then \
 	    $(DESTDIR)$(PREFIX)/bin/labdoord --config $(DESTDIR)/etc/labdoor/labdoor.toml --modprobe-conf > $(DESTDIR)/etc/modprobe.d/labdoor-readers.conf; \

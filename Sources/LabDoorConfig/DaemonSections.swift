@@ -48,10 +48,17 @@ enum DaemonSections {
                 }
                 config.alarms.command = ["/bin/sh", "-c", command]
             }
+            if let socket = try absolutePath(&alarms, "socket") {
+                guard config.alarms.command == nil else {
+                    throw alarms.error(
+                        "socket", "set command or socket, not both (the socket's service runs the site's hook)")
+                }
+                config.alarms.socket = socket
+            }
             if let timeout = try alarms.integer("timeout_seconds", in: 1...300) {
                 config.alarms.timeoutSeconds = timeout
             }
-            try alarms.rejectUnknownKeys(allowed: ["command", "timeout_seconds"])
+            try alarms.rejectUnknownKeys(allowed: ["command", "socket", "timeout_seconds"])
         }
         if var clock = try root.table("clock") {
             if let trust = try clock.choice("trust", ClockTrustSource.allCases.map(\.rawValue)) {

@@ -133,11 +133,15 @@ public struct ReaderSettings: Hashable, Sendable {
     }
 }
 
-/// The alarm hook (`[alarms]`).
+/// The alarm hook (`[alarms]`): a program the daemon runs itself (inside its own sandbox: no network), or a
+/// socket it hands each alarm to (the packaged `labdoor-alarm.socket`, whose per-alarm service may use the
+/// network to mail or post). At most one of the two.
 public struct AlarmSettings: Hashable, Sendable {
     /// The program and its arguments, run with the alarm event as JSON on standard input; nil: no hook.
     public var command: [String]?
-    /// The hook is killed after this long.
+    /// A Unix stream socket to write each alarm's JSON line to (then close); nil: none.
+    public var socket: String?
+    /// The hook is killed after this long (the socket write gives up after it).
     public var timeoutSeconds = 10
 }
 

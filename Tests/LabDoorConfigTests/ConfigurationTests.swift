@@ -112,6 +112,10 @@ struct ConfigurationTests {
                 "[[reader]]\nname = \"entry\"\nbackend = \"usb\"\nusb = \"12:34\"\n", 4, "reader[1].usb",
                 "write vid:pid in hex"
             ),
+            (
+                "[alarms]\ncommand = \"notify\"\nsocket = \"/run/labdoor-alarm/alarm.sock\"\n", 3, "alarms.socket",
+                "set command or socket, not both"
+            ),
             // What --check-config let through and the daemon only found at run time (or never).
             (
                 "[[reader]]\nname = \"a\"\nbackend = \"fifo\"\npath = \"/run/x.fifo\"\n[[reader]]\nname = \"b\"\nbackend = \"fifo\"\npath = \"/run/x.fifo\"\n",

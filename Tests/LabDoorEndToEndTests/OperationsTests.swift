@@ -1,6 +1,8 @@
 import Foundation
 import LabDoorCore
+import LabDoorProtocol
 import LabDoorStore
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -244,6 +246,46 @@ extension OperationsTests {
         #expect(try mode(d.database) == 0o640)
         #expect(try mode("\(state)/keys") == 0o700)
         for key in ["badge-secret", "log-signing.ed25519"] { #expect(try mode("\(state)/keys/\(key)") == 0o600) }
+    }
+}
+
+extension OperationsTests {
+    @Test("with [alarms] socket the daemon hands each alarm's JSON to that socket (the alarm service's)")
+    func alarmSocket() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let socket = d.dir.appendingPathComponent("alarm.sock").path
+        let config = try String(contentsOfFile: d.configPath, encoding: .utf8)
+        let alarms = try #require(config.range(of: #"command = "cat >> "#))
+        let line = config[alarms.lowerBound...].prefix { $0 != "\n" }
+        try config.replacingOccurrences(of: String(line), with: "socket = \"\(socket)\"").write(
+            toFile: d.configPath, atomically: true, encoding: .utf8)
+        // The alarm service's side: a listening socket that takes one line per connection.
+        let listener = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        let bound = try UnixSocket.withAddress(socket) { address, length in bind(listener, address, length) }
+        #expect(bound == 0 && listen(listener, 4) == 0)
+        let received = Mutex<[String]>([])
+        let service = Thread {
+            while true {
+                let fd = accept(listener, nil, nil)
+                guard fd >= 0 else { return }
+                let channel = LineChannel(fd: fd)
+                if case .line(let bytes) = channel.receiveLine(limit: 65_536, timeout: .seconds(5)) {
+                    received.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) }
+                }
+            }
+        }
+        service.start()
+        try d.start()
+        try d.ctlOK(["door", "simulate", "contact=open"])  // opened while locked: door_forced
+        try d.waitFor("the alarm on the alarm socket") {
+            received.withLock { $0.contains { $0.contains("door_forced") } }
+        }
+        let alarm = try JSONValue.parse(try #require(received.withLock { $0.first { $0.contains("door_forced") } }))
+        #expect(alarm["kind"]?.stringValue == "door_forced" && alarm["site"]?.stringValue == "Työ 2.0 Lab")
+        #expect(!FileManager.default.fileExists(atPath: d.alarmsFile), "the command hook ran as well")
+        shutdown(listener, Int32(SHUT_RDWR))
     }
 }
 
