@@ -48,11 +48,13 @@ test: deps lint build unit-test hil
 demo: build
 	"$(BIN)/labdoord" --demo
 
-# Benchmarks (never timed assertions in tests): memory over a long run of badge reads; badge-to-relay latency.
+# Benchmarks (never timed assertions in tests): memory over a long run of badge reads; badge-to-relay latency,
+# alone and while auditors follow a 100,000-event log.
 bench: deps
 	$(SWIFT) build -c release
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" bench/memory.sh
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/latency.py
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/followers.py
 
 PREFIX ?= /usr/local
 install: deps
