@@ -1,3 +1,6 @@
+// CLabDoorSystem for <sys/socket.h>: Glibc's module alone does not show SOCK_DGRAM and SOCK_CLOEXEC to a
+// whole-module (release) build.
+import CLabDoorSystem
 import Foundation
 import LabDoorProtocol
 
