@@ -109,11 +109,15 @@ struct TableReader {
         return result
     }
 
-    /// Throws for the first key (in file order) that was never read, naming what is allowed.
+    /// Throws for every key that was never read (in file order), naming what is allowed.
     func rejectUnknownKeys(allowed: [String]) throws(ConfigurationError) {
-        if let unknown = table.keys.first(where: { !used.contains($0) }) {
+        var problems = ProblemCollector()
+        for unknown in table.keys where !used.contains(unknown) {
             let place = path.isEmpty ? "at the top level" : "in [\(path)]"
-            throw error(unknown, "unknown key \(place); allowed: \(allowed.joined(separator: ", "))")
+            problems.check { () throws(ConfigurationError) in
+                throw error(unknown, "unknown key \(place); allowed: \(allowed.joined(separator: ", "))")
+            }
         }
+        try problems.finish()
     }
 }

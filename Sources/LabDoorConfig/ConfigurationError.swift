@@ -10,6 +10,9 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
     public let key: String?
     /// What is wrong and what is allowed.
     public let message: String
+    /// The other problems found in the same file, in line order (a file is checked whole, so that one run names
+    /// everything to fix).
+    public internal(set) var others: [ConfigurationError] = []
 
     /// Creates an error.
     public init(file: String, line: Int?, column: Int?, key: String?, message: String) {
@@ -20,12 +23,46 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
         self.message = message
     }
 
-    /// `FILE:LINE:COLUMN: key K: message`, leaving out what is unknown.
+    /// Every problem: this one, then the others.
+    public var all: [ConfigurationError] { [self.alone] + others }
+
+    private var alone: ConfigurationError {
+        var copy = self
+        copy.others = []
+        return copy
+    }
+
+    /// `FILE:LINE:COLUMN: key K: message`, leaving out what is unknown; one line per problem.
     public var description: String {
         var location = file
         if let line { location += ":\(line)" }
         if let column { location += ":\(column)" }
-        if let key { return "\(location): \(key): \(message)" }
-        return "\(location): \(message)"
+        let first = key.map { "\(location): \($0): \(message)" } ?? "\(location): \(message)"
+        return ([first] + others.map(\.description)).joined(separator: "\n")
+    }
+}
+
+/// Collects the problems of a configuration file, so that all of them are reported at once: each independent
+/// part (a key, a section, a reader) is checked in `check`, and `finish` throws them together.
+struct ProblemCollector {
+    private(set) var problems: [ConfigurationError] = []
+
+    /// Runs `body`, keeping its problem (and the problems it collected) instead of stopping.
+    mutating func check(_ body: () throws(ConfigurationError) -> Void) {
+        do {
+            try body()
+        } catch {
+            problems += error.all
+        }
+    }
+
+    /// Throws every problem collected, in line order, as one error; returns when there are none.
+    func finish() throws(ConfigurationError) {
+        let sorted = problems.enumerated().sorted { a, b in
+            (a.element.line ?? Int.max, a.offset) < (b.element.line ?? Int.max, b.offset)
+        }.map(\.element)
+        guard var first = sorted.first else { return }
+        first.others = Array(sorted.dropFirst())
+        throw first
     }
 }

@@ -4,13 +4,20 @@ import Foundation
 enum DaemonSections {
     static let tables = ["paths", "door", "reader", "alarms", "clock", "metrics"]
 
-    static func parse(_ root: inout TableReader, into config: inout LabDoorConfiguration) throws(ConfigurationError) {
-        if var paths = try root.table("paths") {
-            if let dir = try absolutePath(&paths, "state_dir") {
+    /// Parses the sections into `config`, collecting every problem in `problems`.
+    static func parse(
+        _ root: inout TableReader, into config: inout LabDoorConfiguration, _ problems: inout ProblemCollector
+    ) {
+        problems.check { () throws(ConfigurationError) in
+            guard var paths = try root.table("paths") else { return }
+            var collected = ProblemCollector()
+            collected.check { () throws(ConfigurationError) in
+                guard let dir = try absolutePath(&paths, "state_dir") else { return }
                 try checkStateDirectory(dir, &paths)
                 config.paths.stateDirectory = dir
             }
-            if let socket = try absolutePath(&paths, "socket") {
+            collected.check { () throws(ConfigurationError) in
+                guard let socket = try absolutePath(&paths, "socket") else { return }
                 // sockaddr_un holds 108 bytes with the terminating NUL; a longer path cannot be bound at all.
                 let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
                 guard socket.utf8.count <= limit else {
@@ -21,27 +28,39 @@ enum DaemonSections {
                 }
                 config.paths.socket = socket
             }
-            try paths.rejectUnknownKeys(allowed: ["state_dir", "socket"])
+            collected.check { () throws(ConfigurationError) in
+                try paths.rejectUnknownKeys(allowed: ["state_dir", "socket"])
+            }
+            try collected.finish()
         }
-        if var door = try root.table("door") {
+        problems.check { () throws(ConfigurationError) in
+            guard var door = try root.table("door") else { return }
             config.door = try parseDoor(&door)
         }
-        if let readers = try root.tables("reader") {
+        problems.check { () throws(ConfigurationError) in
+            guard let readers = try root.tables("reader") else { return }
             var names: Set<String> = []
+            var collected = ProblemCollector()
             for var table in readers {
-                let reader = try parseReader(&table)
-                guard names.insert(reader.name).inserted else {
-                    throw table.error(
-                        "name", "another [[reader]] is already called \"\(reader.name)\"; names must differ")
+                collected.check { () throws(ConfigurationError) in
+                    let reader = try parseReader(&table)
+                    guard names.insert(reader.name).inserted else {
+                        throw table.error(
+                            "name", "another [[reader]] is already called \"\(reader.name)\"; names must differ")
+                    }
+                    try checkAgainstOthers(reader, config.readers, socket: config.paths.socket, &table)
+                    config.readers.append(reader)
                 }
-                try checkAgainstOthers(reader, config.readers, socket: config.paths.socket, &table)
-                config.readers.append(reader)
             }
             if config.readers.filter({ $0.backend == .stdin }).count > 1 {
-                throw root.error("reader", "only one [[reader]] can read standard input")
+                collected.check { () throws(ConfigurationError) in
+                    throw root.error("reader", "only one [[reader]] can read standard input")
+                }
             }
+            try collected.finish()
         }
-        if var alarms = try root.table("alarms") {
+        problems.check { () throws(ConfigurationError) in
+            guard var alarms = try root.table("alarms") else { return }
             if let command = try alarms.string("command") {
                 guard command.contains(where: { !$0.isWhitespace }) else {
                     throw alarms.error("command", "must not be empty")
@@ -60,13 +79,15 @@ enum DaemonSections {
             }
             try alarms.rejectUnknownKeys(allowed: ["command", "socket", "timeout_seconds"])
         }
-        if var clock = try root.table("clock") {
+        problems.check { () throws(ConfigurationError) in
+            guard var clock = try root.table("clock") else { return }
             if let trust = try clock.choice("trust", ClockTrustSource.allCases.map(\.rawValue)) {
                 config.clockTrust = ClockTrustSource(rawValue: trust) ?? .system
             }
             try clock.rejectUnknownKeys(allowed: ["trust"])
         }
-        if var metrics = try root.table("metrics") {
+        problems.check { () throws(ConfigurationError) in
+            guard var metrics = try root.table("metrics") else { return }
             config.metricsTextfile = try absolutePath(&metrics, "textfile")
             try metrics.rejectUnknownKeys(allowed: ["textfile"])
         }

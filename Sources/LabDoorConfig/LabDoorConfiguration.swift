@@ -60,9 +60,10 @@ public struct LabDoorConfiguration: Hashable, Sendable {
     }
 
     /// The access policy for this configuration and the store's calendar overrides.
-    public func policy(overrides: [CalendarOverride] = []) -> AccessPolicy {
+    public func policy(overrides: [CalendarOverride] = [], weekdays: [StoredWeekdayHours] = []) -> AccessPolicy {
         AccessPolicy(
-            calendar: OpeningCalendar(zone: zone, weekly: weeklyHours, holidays: holidays, overrides: overrides),
+            calendar: OpeningCalendar(
+                zone: zone, weekly: weeklyHours.overridden(by: weekdays), holidays: holidays, overrides: overrides),
             profiles: profiles)
     }
 
@@ -88,7 +89,8 @@ public struct LabDoorConfiguration: Hashable, Sendable {
         return try labDefaults()
     }
 
-    /// Parses and validates configuration text; `file` names it in errors.
+    /// Parses and validates configuration text; `file` names it in errors. Every problem of the file is
+    /// reported (the error's `others`), not only the first — unless the text is not TOML at all.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> LabDoorConfiguration {
         let table: TOMLTable
         do {
@@ -100,69 +102,115 @@ public struct LabDoorConfiguration: Hashable, Sendable {
         }
         var root = TableReader(file: file, path: "", table: table, position: nil)
         var config = try labDefaults(file: file)
+        var problems = ProblemCollector()
 
-        if var site = try root.table("site") {
-            if let name = try site.string("name") {
+        problems.check { () throws(ConfigurationError) in
+            guard var site = try root.table("site") else { return }
+            var inner = ProblemCollector()
+            inner.check { () throws(ConfigurationError) in
+                guard let name = try site.string("name") else { return }
                 guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw site.error("name", "must not be empty")
                 }
                 config.siteName = name
             }
-            if let identifier = try site.string("time_zone") {
-                do {
+            inner.check { () throws(ConfigurationError) in
+                guard let identifier = try site.string("time_zone") else { return }
+                do throws(SiteZone.IdentifierError) {
                     config.zone = try SiteZone(region: identifier)
                 } catch {
                     throw site.error("time_zone", error.description)
                 }
             }
-            try site.rejectUnknownKeys(allowed: ["name", "time_zone"])
+            inner.check { () throws(ConfigurationError) in try site.rejectUnknownKeys(allowed: ["name", "time_zone"]) }
+            try inner.finish()
         }
 
-        if var hours = try root.table("hours") {
-            if let rule = try hours.choice("holidays", HolidayRule.allCases.map(\.rawValue)) {
-                config.holidays = HolidayRule(rawValue: rule) ?? .finland
+        problems.check { () throws(ConfigurationError) in
+            guard var hours = try root.table("hours") else { return }
+            var inner = ProblemCollector()
+            inner.check { () throws(ConfigurationError) in
+                if let rule = try hours.choice("holidays", HolidayRule.allCases.map(\.rawValue)) {
+                    config.holidays = HolidayRule(rawValue: rule) ?? .finland
+                }
             }
             for weekday in Weekday.allCases {
-                guard let texts = try hours.strings(weekday.configKey) else { continue }
-                var intervals: [OpeningInterval] = []
-                for text in texts {
-                    guard let interval = OpeningInterval(parsing: text) else {
-                        throw hours.error(
-                            weekday.configKey,
-                            "\"\(text)\" is not an opening interval; write \"HH:MM-HH:MM\" with start before end within one day, e.g. \"07:00-20:00\" (24:00 may end a day)"
-                        )
-                    }
-                    intervals.append(interval)
-                }
-                do {
-                    try config.weeklyHours.set(intervals, on: weekday)
-                } catch {
-                    throw hours.error(weekday.configKey, "\(error); list each open period once")
+                inner.check { () throws(ConfigurationError) in
+                    try parseWeekday(weekday, &hours, into: &config.weeklyHours)
                 }
             }
-            try hours.rejectUnknownKeys(allowed: ["holidays"] + Weekday.allCases.map(\.configKey))
+            inner.check { () throws(ConfigurationError) in
+                try hours.rejectUnknownKeys(allowed: ["holidays"] + Weekday.allCases.map(\.configKey))
+            }
+            try inner.finish()
         }
 
-        if var profiles = try root.table("profiles") {
+        problems.check { () throws(ConfigurationError) in
+            guard var profiles = try root.table("profiles") else { return }
+            var inner = ProblemCollector()
             for name in profiles.keys {
-                guard var table = try profiles.table(name) else { continue }
-                guard name.allSatisfy({ $0.isLetter && $0.isASCII || $0.isASCIIDigitOrDash }), !name.isEmpty else {
-                    throw profiles.error(name, "a profile name may contain only ASCII letters, digits, - and _")
+                inner.check { () throws(ConfigurationError) in
+                    guard let profile = try parseProfile(name, &profiles) else { return }
+                    config.profiles[name] = profile
                 }
-                var profile = AccessProfile.defaults[name] ?? .fallback(for: name)
-                if let schedule = try table.choice("schedule", AccessProfile.Schedule.allCases.map(\.rawValue)) {
-                    profile.schedule = AccessProfile.Schedule(rawValue: schedule) ?? .openingHours
-                }
-                if let value = try table.bool("requires_registration") { profile.requiresRegistration = value }
-                if let value = try table.bool("lockdown_override") { profile.lockdownOverride = value }
-                try table.rejectUnknownKeys(allowed: ["schedule", "requires_registration", "lockdown_override"])
-                config.profiles[name] = profile
             }
+            try inner.finish()
         }
 
-        try DaemonSections.parse(&root, into: &config)
-        try root.rejectUnknownKeys(allowed: ["site", "hours", "profiles"] + DaemonSections.tables)
+        DaemonSections.parse(&root, into: &config, &problems)
+        problems.check { () throws(ConfigurationError) in
+            try root.rejectUnknownKeys(allowed: ["site", "hours", "profiles"] + DaemonSections.tables)
+        }
+        try problems.finish()
         return config
+    }
+
+    private static func parseWeekday(
+        _ weekday: Weekday, _ hours: inout TableReader, into weekly: inout WeeklyHours
+    ) throws(ConfigurationError) {
+        guard let texts = try hours.strings(weekday.configKey) else { return }
+        var intervals: [OpeningInterval] = []
+        for text in texts {
+            guard let interval = OpeningInterval(parsing: text) else {
+                throw hours.error(
+                    weekday.configKey,
+                    "\"\(text)\" is not an opening interval; write \"HH:MM-HH:MM\" with start before end within one day, e.g. \"07:00-20:00\" (24:00 may end a day)"
+                )
+            }
+            intervals.append(interval)
+        }
+        do {
+            try weekly.set(intervals, on: weekday)
+        } catch {
+            throw hours.error(weekday.configKey, "\(error); list each open period once")
+        }
+    }
+
+    private static func parseProfile(
+        _ name: String, _ profiles: inout TableReader
+    ) throws(ConfigurationError) -> AccessProfile? {
+        guard var table = try profiles.table(name) else { return nil }
+        guard name.allSatisfy({ $0.isLetter && $0.isASCII || $0.isASCIIDigitOrDash }), !name.isEmpty else {
+            throw profiles.error(name, "a profile name may contain only ASCII letters, digits, - and _")
+        }
+        var profile = AccessProfile.defaults[name] ?? .fallback(for: name)
+        var problems = ProblemCollector()
+        problems.check { () throws(ConfigurationError) in
+            if let schedule = try table.choice("schedule", AccessProfile.Schedule.allCases.map(\.rawValue)) {
+                profile.schedule = AccessProfile.Schedule(rawValue: schedule) ?? .openingHours
+            }
+        }
+        problems.check { () throws(ConfigurationError) in
+            if let value = try table.bool("requires_registration") { profile.requiresRegistration = value }
+        }
+        problems.check { () throws(ConfigurationError) in
+            if let value = try table.bool("lockdown_override") { profile.lockdownOverride = value }
+        }
+        problems.check { () throws(ConfigurationError) in
+            try table.rejectUnknownKeys(allowed: ["schedule", "requires_registration", "lockdown_override"])
+        }
+        try problems.finish()
+        return profile
     }
 }
 

@@ -30,6 +30,12 @@ public enum EventKind: String, CaseIterable, Hashable, Sendable {
     case readerInputRejected = "reader_input_rejected"
     /// Staff changed data or the door mode (`actor` is set).
     case adminChange = "admin_change"
+    /// A read on a reader waiting for enrolment (`badge assign --from-reader`) became the holder's badge; the door
+    /// stayed locked (`badge`, `holder`, `reader` and `actor` are set).
+    case badgeEnrolled = "badge_enrolled"
+    /// A read on a reader waiting for enrolment could not be enrolled (the badge belongs to someone else, the
+    /// holder is gone); `details` says why. The door stayed locked.
+    case badgeEnrolmentFailed = "badge_enrolment_failed"
     /// The daemon started.
     case daemonStarted = "daemon_started"
     /// The daemon stopped cleanly.

@@ -26,11 +26,15 @@ public struct Holder: Hashable, Sendable {
     public var email: String?
     /// A suspended holder is never granted.
     public var suspended: Bool
+    /// When the holder was added (nil when not known).
+    public var createdAt: Date?
+    /// When staff removed the holder (kept for the log's sake, never granted); nil while active.
+    public var removedAt: Date?
 
     /// Creates a holder.
     public init(
         id: HolderID, name: String, profile: String, organisation: String? = nil, email: String? = nil,
-        suspended: Bool = false
+        suspended: Bool = false, createdAt: Date? = nil, removedAt: Date? = nil
     ) {
         self.id = id
         self.name = name
@@ -38,6 +42,8 @@ public struct Holder: Hashable, Sendable {
         self.organisation = organisation
         self.email = email
         self.suspended = suspended
+        self.createdAt = createdAt
+        self.removedAt = removedAt
     }
 }
 
@@ -121,13 +127,25 @@ public struct Badge: Hashable, Sendable {
     public var holderID: HolderID
     /// A revoked badge is never granted.
     public var revoked: Bool
+    /// The store's id (nil when not stored).
+    public var id: Int64?
+    /// When it was assigned.
+    public var assignedAt: Date?
+    /// When it was revoked.
+    public var revokedAt: Date?
 
     /// Creates a badge record.
-    public init(fingerprint: BadgeFingerprint, lastFour: String, holderID: HolderID, revoked: Bool = false) {
+    public init(
+        fingerprint: BadgeFingerprint, lastFour: String, holderID: HolderID, revoked: Bool = false, id: Int64? = nil,
+        assignedAt: Date? = nil, revokedAt: Date? = nil
+    ) {
         self.fingerprint = fingerprint
         self.lastFour = lastFour
         self.holderID = holderID
         self.revoked = revoked
+        self.id = id
+        self.assignedAt = assignedAt
+        self.revokedAt = revokedAt
     }
 }
 

@@ -49,10 +49,12 @@ public enum InstantParser {
         switch zone.resolve(local) {
         case .unique(let instant):
             return instant
-        case .skipped:
+        case .skipped(let jump):
+            let before = zone.offset(at: jump.addingTimeInterval(-1))
+            let after = zone.offset(at: jump)
             throw ParseError(
                 description:
-                    "\(local) does not exist in \(zone.identifier): the clocks skip that hour; write the time with an offset"
+                    "\(local) does not exist in \(zone.identifier) (the clocks skip that hour); add the offset: \(format(local, before)) (the offset before the change) or \(format(local, after)) (after it)"
             )
         case .repeated(let earlier, let later):
             throw ParseError(
@@ -60,6 +62,15 @@ public enum InstantParser {
                     "\(local) happens twice in \(zone.identifier) (the clocks go back); add the offset: \(format(local, zone.offset(at: earlier))) for the first, \(format(local, zone.offset(at: later))) for the second"
             )
         }
+    }
+
+    /// Parses the end of a range (`until`, `--to`): a date alone means the end of that day, the next midnight, so
+    /// that `--from 2027-01-04 --until 2027-01-08` covers Friday too; a time is parsed as `parse` does.
+    public static func parseEnd(_ text: String, zone: SiteZone) throws(ParseError) -> Date {
+        if let date = LocalDate(iso: text.trimmingCharacters(in: .whitespaces)) {
+            return zone.firstInstant(atOrAfter: LocalDateTime(date: date.adding(days: 1), time: .startOfDay))
+        }
+        return try parse(text, zone: zone)
     }
 
     private static func format(_ local: LocalDateTime, _ offset: Int) -> String {

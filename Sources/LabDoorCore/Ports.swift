@@ -58,13 +58,32 @@ public protocol AlarmPort: Sendable {
     func raise(_ event: EventRecord, site: String)
 }
 
+/// The registry's read side: pages of holders, badges and registrations for listings, read on the store's own
+/// reader connections (never on the decision loop, and never all at once).
+public protocol RegistryReader: Sendable {
+    /// A page of holders, in id order.
+    func holders(_ query: HolderQuery) throws(StoreError) -> [Holder]
+    /// One holder (removed ones too), or nil.
+    func holder(_ id: HolderID) throws(StoreError) -> Holder?
+    /// A page of badges, in id order.
+    func badges(_ query: BadgeQuery) throws(StoreError) -> [Badge]
+    /// A page of registrations, in id order.
+    func registrations(_ query: RegistrationQuery) throws(StoreError) -> [Registration]
+    /// The holder's last granted entry, if any.
+    func lastEntry(of holder: HolderID) throws(StoreError) -> Date?
+    /// The names of those of `ids` that still exist (an erased holder has none).
+    func holderNames(_ ids: Set<HolderID>) throws(StoreError) -> [HolderID: String]
+    /// What importing `rows` would do, changing nothing (a dry run).
+    func planImport(_ rows: [ImportRow]) throws(StoreError) -> ImportReport
+}
+
 /// The store port: what the decision loop reads, and the only ways the event log grows.
 ///
 /// One component calls the writing methods (the daemon's event sink), so the log has one writer and its order
 /// is the order events happened. Every writing method commits what it writes in one transaction (after fsync)
 /// or throws having committed nothing; events passed as `after:` are committed first, in order, in the same
 /// transaction, so that a change never overtakes events that were waiting for the disk.
-public protocol AccessStore: Sendable {
+public protocol AccessStore: RegistryReader {
     /// The keyed fingerprint of a badge number.
     func fingerprint(of badge: BadgeID) throws(StoreError) -> BadgeFingerprint
     /// What the store knows about a presented badge, read fresh (a revocation applies to the next read).
@@ -73,8 +92,8 @@ public protocol AccessStore: Sendable {
     func overrides() throws(StoreError) -> [CalendarOverride]
     /// The stored door mode.
     func doorMode() throws(StoreError) -> DoorMode
-    /// All holders, by id.
-    func holders() throws(StoreError) -> [Holder]
+    /// The weekdays whose hours `hours set` stored, in weekday order.
+    func weekdayHours() throws(StoreError) -> [StoredWeekdayHours]
     /// Events matching `filter`, oldest first.
     func events(_ filter: EventFilter) throws(StoreError) -> [LoggedEvent]
 

@@ -8,16 +8,32 @@ public enum RegistryChange: Hashable, Sendable {
     case addHolder(name: String, profile: String, organisation: String?, email: String?)
     /// Suspends (`true`) or resumes (`false`) a holder.
     case setSuspended(HolderID, Bool)
-    /// Removes a holder with their badges and registrations; their past events stay, by id.
+    /// Changes a holder's name, profile, organisation or e-mail.
+    case editHolder(HolderID, HolderEdit)
+    /// Removes a holder: marked removed (kept, so that the log's events still show who they were) and every
+    /// badge revoked; they no longer appear in lists.
     case removeHolder(HolderID)
-    /// Assigns a badge number to a holder (only its fingerprint and last four characters are stored).
+    /// Erases a holder's personal data (GDPR): the holder row, their badges and registrations are deleted and
+    /// overwritten (`secure_delete`); their events stay, by id only, and show as "erased #ID".
+    case eraseHolder(HolderID)
+    /// Assigns a badge number to a holder (only its fingerprint and last four characters are stored). A badge in
+    /// use, or one ever revoked (it may be lost or stolen), is refused.
     case assignBadge(BadgeID, holder: HolderID)
     /// Revokes a badge: it stays on record, so its reads are logged as `badge_revoked`, but never opens.
     case revokeBadge(BadgeID)
+    /// Revokes a badge by its store id (for a card whose number is printed nowhere).
+    case revokeBadgeID(Int64)
     /// Adds a registration `[from, until)`.
     case addRegistration(holder: HolderID, from: Date, until: Date)
     /// Removes a registration.
     case removeRegistration(Int64)
+    /// Imports checked rows of a registration file, all or nothing: holders matched by e-mail (unknown ones
+    /// created as `visitor`), identical registrations skipped, overlaps kept and reported.
+    case importRegistrations([ImportRow])
+    /// Stores a weekday's hours in place of the configuration's (empty: closed that day).
+    case setWeekdayHours(Weekday, [OpeningInterval])
+    /// Drops the stored hours of one weekday, or of every weekday (nil): the configuration's apply again.
+    case resetWeekdayHours(Weekday?)
     /// Adds a closure or special hours.
     case addOverride(CalendarOverride)
     /// Removes a closure or special hours.
@@ -34,8 +50,14 @@ public enum ChangeResult: Hashable, Sendable {
     case badge(Badge)
     /// The registration added.
     case registration(Registration)
-    /// The override added, with its id.
+    /// The override added or removed, with its id.
     case override(CalendarOverride)
+    /// The registration removed.
+    case removedRegistration(Registration)
+    /// What a holder's removal or erasure did.
+    case removal(HolderRemoval)
+    /// What an import did.
+    case imported(ImportReport)
     /// Nothing to return (a removal, a mode, a suspension).
     case done
 }

@@ -153,6 +153,17 @@ public struct SiteZone: Sendable, Hashable {
         }
     }
 
+    /// The instant as ISO 8601 in the site zone with its offset, to the second: `2027-06-25T10:00:00+03:00` —
+    /// how staff-facing output shows times.
+    public func iso(_ instant: Date) -> String {
+        let local = local(instant)
+        let offset = offset(at: instant)
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        return
+            "\(local.date)T\(LocalDate.pad(local.time.hour, 2)):\(LocalDate.pad(local.time.minute, 2)):\(LocalDate.pad(local.time.second, 2))\(sign)\(LocalDate.pad(minutes / 60, 2)):\(LocalDate.pad(minutes % 60, 2))"
+    }
+
     /// A human-readable local time such as "Monday 2027-01-04 07:00".
     public func describe(_ instant: Date) -> String {
         let local = local(instant)

@@ -4,24 +4,59 @@ import LabDoorCore
 import LabDoorProtocol
 
 extension ControlRouter {
-    /// labdoord's command table: every command of `ControlCommands.all`, each with its handler.
-    static func standard(store: any AccessStore) -> ControlRouter {
+    /// labdoord's command table: every command of `ControlCommands.all`, each with its handler. Reads run on
+    /// the client's thread (`query`: the store's reader connections and the published policy), changes on the
+    /// decision loop.
+    static func standard(store: any AccessStore, view: PolicyView) -> ControlRouter {
         var router = ControlRouter()
+        let queries = RegistryQueries(store: store, view: view)
         router.loop(StatusCommand.self) { _, _, daemon in StatusHandlers.status(daemon) }
         router.loop(DoorStatusCommand.self) { _, _, daemon in StatusHandlers.door(daemon) }
-        router.query(HolderListCommand.self) { _, _ throws(ControlError) in
-            try refused { () throws(StoreError) in try store.holders() }.map(HolderInfo.init)
-        }
+        router.query(HolderListCommand.self) { command, _ throws(ControlError) in try queries.holders(command) }
+        router.query(HolderShowCommand.self) { command, _ throws(ControlError) in try queries.holder(command) }
         router.loop(HolderAddCommand.self, RegistryHandlers.addHolder)
+        router.loop(HolderEditCommand.self, RegistryHandlers.editHolder)
+        router.loop(HolderSuspendCommand.self) { command, caller, daemon throws(ControlError) in
+            try RegistryHandlers.holderChange(.setSuspended(HolderID(rawValue: command.id), true), caller, daemon)
+        }
+        router.loop(HolderResumeCommand.self) { command, caller, daemon throws(ControlError) in
+            try RegistryHandlers.holderChange(.setSuspended(HolderID(rawValue: command.id), false), caller, daemon)
+        }
+        router.loop(HolderRemoveCommand.self, RegistryHandlers.removeHolder)
+        router.query(BadgeListCommand.self) { command, _ throws(ControlError) in try queries.badges(command) }
         router.loop(BadgeAssignCommand.self, RegistryHandlers.assignBadge)
+        router.deferred(
+            BadgeEnrolCommand.self, patience: EnrolmentHandlers.patience, EnrolmentHandlers.enrol,
+            abandon: EnrolmentHandlers.abandon)
         router.loop(BadgeRevokeCommand.self, RegistryHandlers.revokeBadge)
+        router.query(RegistrationListCommand.self) { command, _ throws(ControlError) in
+            try queries.registrations(command)
+        }
         router.loop(RegistrationAddCommand.self, RegistryHandlers.addRegistration)
+        router.loop(RegistrationRemoveCommand.self, RegistryHandlers.removeRegistration)
+        router.prepared(
+            RegistrationImportCommand.self,
+            answer: { command, _ throws(ControlError) in
+                command.dryRun == true ? try queries.planImport(try queries.importRows(command)) : nil
+            },
+            prepare: { command, _ throws(ControlError) in try queries.importRows(command) },
+            run: RegistryHandlers.importRegistrations)
+        router.query(HoursShowCommand.self) { _, _ in queries.hours() }
+        router.loop(HoursSetCommand.self, HoursHandlers.set)
+        router.loop(HoursResetCommand.self, HoursHandlers.reset)
+        router.loop(ClosureAddCommand.self, HoursHandlers.addClosure)
+        router.loop(SpecialHoursAddCommand.self, HoursHandlers.addSpecialHours)
+        router.query(ClosureListCommand.self) { command, _ throws(ControlError) in try queries.closures(command) }
+        router.loop(ClosureRemoveCommand.self, HoursHandlers.removeClosure)
+        router.query(HoursCalendarCommand.self) { command, _ throws(ControlError) in try queries.calendar(command) }
+        router.loop(CheckCommand.self, CheckHandler.check)
         router.loop(DoorUnlockCommand.self, DoorHandlers.unlock)
         router.loop(DoorLockCommand.self, DoorHandlers.lock)
         router.loop(DoorLockdownCommand.self, DoorHandlers.lockdown)
         router.loop(DoorHoldOpenCommand.self, DoorHandlers.holdOpen)
         router.loop(DoorReleaseCommand.self, DoorHandlers.release)
         router.loop(DoorSimulateCommand.self, DoorHandlers.simulate)
+        router.query(EventsListCommand.self) { command, _ throws(ControlError) in try queries.events(command) }
         router.stream(EventsFollowCommand.self) { command, _, emit in
             EventFollower(store: store).follow(after: command.after, emit: emit)
         }
@@ -30,20 +65,11 @@ extension ControlRouter {
     }
 }
 
-extension HolderInfo {
-    /// The protocol's form of a holder.
-    init(_ holder: Holder) {
-        self.init(
-            id: holder.id.rawValue, name: holder.name, profile: holder.profile, organisation: holder.organisation,
-            email: holder.email, suspended: holder.suspended)
-    }
-}
-
 /// `status` and `door.status`.
 enum StatusHandlers {
     static func door(_ daemon: isolated DoorDaemon) -> DoorStatus {
         var holdUntil: String?
-        if case .holdOpen(let until) = daemon.controller.mode { holdUntil = UTCTimestamp.format(until) }
+        if case .holdOpen(let until) = daemon.controller.mode { holdUntil = daemon.config.zone.iso(until) }
         let hasContact = daemon.config.door.backend == .sim || daemon.config.door.contactLine != nil
         return DoorStatus(
             backend: daemon.config.door.backend.rawValue,
@@ -147,82 +173,6 @@ enum DoorHandlers {
     }
 }
 
-/// The data commands: each one change through the event sink, logged as one `admin_change` by the caller.
-enum RegistryHandlers {
-    static func addHolder(
-        _ command: HolderAddCommand, _ caller: Caller, _ daemon: isolated DoorDaemon
-    ) throws(ControlError) -> HolderInfo {
-        guard daemon.config.profiles[command.profile] != nil else {
-            throw ControlError(
-                .badRequest,
-                "profile \"\(command.profile)\" is not configured; configured: \(daemon.config.profiles.keys.sorted().joined(separator: ", "))"
-            )
-        }
-        let change = RegistryChange.addHolder(
-            name: command.name, profile: command.profile, organisation: command.organisation, email: command.email)
-        guard
-            case .holder(let holder) = try daemon.change(change, by: caller)
-        else { throw ControlError(.failed, "the store added no holder") }
-        return HolderInfo(holder)
-    }
-
-    static func assignBadge(
-        _ command: BadgeAssignCommand, _ caller: Caller, _ daemon: isolated DoorDaemon
-    ) throws(ControlError) -> BadgeAssigned {
-        let number = try badge(command.number)
-        let change = RegistryChange.assignBadge(number, holder: HolderID(rawValue: command.holder))
-        guard
-            case .badge(let badge) = try daemon.change(change, by: caller)
-        else { throw ControlError(.failed, "the store assigned no badge") }
-        return BadgeAssigned(holder: command.holder, last4: badge.lastFour, fingerprint: badge.fingerprint.rawValue)
-    }
-
-    static func revokeBadge(
-        _ command: BadgeRevokeCommand, _ caller: Caller, _ daemon: isolated DoorDaemon
-    ) throws(ControlError) -> BadgeRevoked {
-        let number = try badge(command.number)
-        _ = try daemon.change(.revokeBadge(number), by: caller)
-        return BadgeRevoked(revoked: number.lastFour)
-    }
-
-    static func addRegistration(
-        _ command: RegistrationAddCommand, _ caller: Caller, _ daemon: isolated DoorDaemon
-    ) throws(ControlError) -> RegistrationInfo {
-        let from = try daemon.instant(command.from, argument: "from")
-        let until = try daemon.instant(command.until, argument: "until")
-        guard from < until else { throw ControlError(.badRequest, "from must be before until") }
-        let change = RegistryChange.addRegistration(
-            holder: HolderID(rawValue: command.holder), from: from, until: until)
-        guard
-            case .registration(let registration) = try daemon.change(change, by: caller)
-        else { throw ControlError(.failed, "the store added no registration") }
-        return RegistrationInfo(
-            id: registration.id, holder: command.holder, from: UTCTimestamp.format(from),
-            until: UTCTimestamp.format(until))
-    }
-
-    static func purge(
-        _ command: AuditPurgeCommand, _ caller: Caller, _ daemon: isolated DoorDaemon
-    ) throws(ControlError) -> PurgeResult {
-        let before = try daemon.instant(command.before, argument: "before")
-        guard before <= daemon.ports.clock.now() else {
-            throw ControlError(
-                .badRequest, "before \(command.before) is in the future; nothing newer than now can be purged")
-        }
-        let applied = try refused { () throws(StoreError) in try daemon.purge(before: before, actor: caller.user) }
-        return PurgeResult(
-            removed: Int64(applied.removed), anchorSeq: applied.anchorSeq, before: UTCTimestamp.format(before))
-    }
-
-    private static func badge(_ text: String) throws(ControlError) -> BadgeID {
-        do {
-            return try BadgeID(parsing: text)
-        } catch {
-            throw ControlError(.badRequest, error.description)
-        }
-    }
-}
-
 extension DoorDaemon {
     /// An `admin_change` event by `caller` (details: the action and its parameters, no personal data).
     func adminEvent(_ details: KeyValuePairs<String, JSONValue>, by caller: Caller) -> EventRecord {
@@ -237,13 +187,77 @@ extension DoorDaemon {
         try refused { () throws(StoreError) in try apply(change, actor: caller.user) }
     }
 
-    /// A time typed by staff, in the site zone unless it has an offset.
-    func instant(_ text: String, argument: String) throws(ControlError) -> Date {
+    /// A time typed by staff, in the site zone unless it has an offset; as the end of a range (`end`), a date
+    /// alone means the end of that day.
+    func instant(_ text: String, argument: String, end: Bool = false) throws(ControlError) -> Date {
+        try ControlArguments.instant(text, argument: argument, zone: config.zone, end: end)
+    }
+}
+
+/// Parsing what staff typed, for handlers on the loop and on client threads alike.
+enum ControlArguments {
+    /// A time in `zone` unless it has an offset; as the end of a range (`end`), a date alone means the end of that
+    /// day.
+    static func instant(
+        _ text: String, argument: String, zone: SiteZone, end: Bool = false
+    ) throws(ControlError) -> Date {
         do {
-            return try InstantParser.parse(text, zone: config.zone)
+            return end ? try InstantParser.parseEnd(text, zone: zone) : try InstantParser.parse(text, zone: zone)
         } catch {
             throw ControlError(.badRequest, "\(argument): \(error.description)")
         }
+    }
+
+    /// A date, `YYYY-MM-DD`.
+    static func date(_ text: String, argument: String) throws(ControlError) -> LocalDate {
+        guard let date = LocalDate(iso: text.trimmingCharacters(in: .whitespaces)) else {
+            throw ControlError(.badRequest, "\(argument) \(text) is not a date; write YYYY-MM-DD, e.g. 2027-01-04")
+        }
+        return date
+    }
+
+    /// A badge number.
+    static func badge(_ text: String) throws(ControlError) -> BadgeID {
+        do {
+            return try BadgeID(parsing: text)
+        } catch {
+            throw ControlError(.badRequest, error.description)
+        }
+    }
+
+    /// A weekday: `monday`, `Mon`, …
+    static func weekday(_ text: String) throws(ControlError) -> Weekday {
+        let key = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let weekday = Weekday.allCases.first(where: { $0.configKey == key || $0.configKey.prefix(3) == key })
+        else {
+            throw ControlError(.badRequest, "\(text) is not a weekday; write monday … sunday (or mon … sun)")
+        }
+        return weekday
+    }
+
+    /// Opening intervals: `HH:MM-HH:MM[,HH:MM-HH:MM…]`, or `closed` (none) when `closedAllowed`.
+    static func intervals(
+        _ text: String, argument: String, closedAllowed: Bool
+    ) throws(ControlError) -> [OpeningInterval] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if closedAllowed && trimmed.lowercased() == "closed" { return [] }
+        var intervals: [OpeningInterval] = []
+        for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let interval = OpeningInterval(parsing: part) else {
+                throw ControlError(
+                    .badRequest,
+                    "\(argument) \(text): write HH:MM-HH:MM, several separated by commas (07:00-12:00,13:00-20:00)\(closedAllowed ? ", or closed" : "")"
+                )
+            }
+            intervals.append(interval)
+        }
+        var table = WeeklyHours()
+        do {
+            try table.set(intervals, on: .monday)
+        } catch {
+            throw ControlError(.badRequest, "\(argument) \(text): \(error.description)")
+        }
+        return table[.monday]
     }
 }
 

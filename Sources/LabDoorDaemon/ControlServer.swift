@@ -148,13 +148,14 @@ final class ControlServer: Sendable {
         let patience = caller.role == .none ? Self.refusalTimeout : Self.requestTimeout
         while true {
             let line: [UInt8]
-            switch channel.receiveLine(limit: ControlProtocol.maximumRequest, timeout: patience) {
+            // Staff send registration files in one request; anyone else's requests are small.
+            let limit = caller.role == .admin ? ControlProtocol.maximumAdminRequest : ControlProtocol.maximumRequest
+            switch channel.receiveLine(limit: limit, timeout: patience) {
             case .line(let bytes): line = bytes
             case .tooLong:
                 channel.send(
                     ControlEnvelope.failure(
-                        id: .null,
-                        ControlError(.tooLarge, "a request must be at most \(ControlProtocol.maximumRequest) bytes")))
+                        id: .null, ControlError(.tooLarge, "a request must be at most \(limit) bytes")))
                 return
             case .closed:
                 return

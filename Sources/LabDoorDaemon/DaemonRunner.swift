@@ -131,7 +131,8 @@ public enum DaemonRunner {
                             logger: Logger(label: "labdoord.readers"))),
                     .init(
                         service: ControlService(
-                            server: server, router: .standard(store: store), continuation: continuation)),
+                            server: server, router: .standard(store: store, view: daemon.view),
+                            continuation: continuation)),
                     .init(service: ReloadSignalService(configPath: options.configPath, continuation: continuation)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

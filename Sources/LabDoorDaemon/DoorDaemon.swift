@@ -31,6 +31,12 @@ actor DoorDaemon {
     /// The calendar overrides in force; the daemon is the database's only writer, so it refreshes them when it
     /// changes them rather than on every read.
     private var overrides: [CalendarOverride] = []
+    /// The weekday hours `hours set` stored, refreshed like the overrides.
+    private var weekdays: [StoredWeekdayHours] = []
+    /// The policy inputs, published for queries on client threads.
+    nonisolated let view: PolicyView
+    /// Readers waiting to enrol their next read as a badge (`badge.enrol`), by reader name.
+    var enrolments: [String: Enrolment] = [:]
 
     init(
         config: LabDoorConfiguration, configPath: String?, ports: DaemonPorts, lastSeq: Int64, logger: Logger,
@@ -45,6 +51,7 @@ actor DoorDaemon {
         self.decider = Decider(policy: config.policy())
         self.controller = DoorController(settings: Self.doorSettings(config.door))
         self.sink = EventSink(store: ports.store, lastSeq: lastSeq)
+        self.view = PolicyView(PolicyView.Snapshot(config: config, overrides: [], weekdays: []))
         for reader in config.readers { readerStates[reader.name] = .starting }
     }
 
@@ -92,6 +99,7 @@ actor DoorDaemon {
 
     /// Relocks, logs the stop, signs a final checkpoint and flushes the WAL.
     func shutdown() {
+        cancelEnrolments()
         let (now, mono, trusted) = readClock()
         act(controller.handle(.lock, now: now, monotonic: mono), now: now, trusted: trusted)
         do { try ports.door.setRelay(unlocked: false, cause: "stop", holder: nil) } catch {
@@ -192,6 +200,14 @@ actor DoorDaemon {
                 "not a badge number: \(error.description)", reader: reader, now: now, monotonic: monotonic,
                 trusted: trusted)
             return
+        }
+        if let enrolment = enrolments.removeValue(forKey: reader) {
+            if enrolment.deadline > monotonic {
+                enrol(badge, enrolment, reader: reader, now: now, trusted: trusted)
+                return
+            }
+            enrolments[reader] = enrolment
+            expireEnrolments(monotonic: monotonic)
         }
         var credential: Credential?
         var fingerprint: BadgeFingerprint?
@@ -304,13 +320,15 @@ actor DoorDaemon {
     }
 
     /// Commits a data change (after the waiting events) with its `admin_change`; throws the store's refusal.
-    func apply(_ change: RegistryChange, actor: String) throws(StoreError) -> ChangeResult {
+    func apply(
+        _ change: RegistryChange, actor: String, with events: [EventRecord] = []
+    ) throws(StoreError) -> ChangeResult {
         let (now, _, trusted) = readClock()
         do {
             let result = try sink.apply(
-                change, ChangeContext(actor: actor, now: now, clockTrusted: trusted), logger: logger)
+                change, ChangeContext(actor: actor, now: now, clockTrusted: trusted), with: events, logger: logger)
             switch change {
-            case .addOverride, .removeOverride: refreshOverrides()
+            case .addOverride, .removeOverride, .setWeekdayHours, .resetWeekdayHours: refreshOverrides()
             default: break
             }
             return result
@@ -332,20 +350,35 @@ actor DoorDaemon {
             before: before, ChangeContext(actor: actor, now: now, clockTrusted: trusted), logger: logger)
     }
 
+    /// Reads the calendar overrides and stored weekday hours again and puts the policy they make in force.
     private func refreshOverrides() {
         do {
             overrides = try ports.store.overrides()
+            weekdays = try ports.store.weekdayHours()
         } catch {
             logger.error(
-                "cannot read the calendar overrides; keeping the previous ones", metadata: ["error": "\(error)"])
+                "cannot read the calendar overrides or weekday hours; keeping the previous ones",
+                metadata: ["error": "\(error)"])
         }
-        decider.policy = config.policy(overrides: overrides)
+        putPolicyInForce()
+    }
+
+    private func putPolicyInForce() {
+        decider.policy = config.policy(overrides: overrides, weekdays: weekdays)
+        view.publish(PolicyView.Snapshot(config: config, overrides: overrides, weekdays: weekdays))
+    }
+
+    /// The decision `credential` would get at `at` — the policy and door mode in force, no lockout, nothing
+    /// logged (`check`).
+    func wouldDecide(_ credential: Credential?, at: Date, clockTrusted: Bool) -> Decision {
+        decider.policy.decide(credential, at: at, mode: controller.mode, clockTrusted: clockTrusted)
     }
 
     // MARK: Ticks
 
     private func tick() {
         let (now, mono, trusted) = readClock()
+        expireEnrolments(monotonic: mono)
         let modeBefore = controller.mode
         act(controller.handle(.tick, now: now, monotonic: mono), now: now, trusted: trusted)
         if controller.mode != modeBefore, controller.mode == .normal {
@@ -402,7 +435,7 @@ actor DoorDaemon {
     /// only reported, by `reload`).
     func use(_ new: LabDoorConfiguration) {
         config = new
-        decider.policy = new.policy(overrides: overrides)
+        putPolicyInForce()
         controller.settings = Self.doorSettings(new.door)
         alarms = ports.alarms(new.alarms)
     }

@@ -50,12 +50,13 @@ struct EventSink: Sendable {
         }
     }
 
-    /// Commits the pending events, then `change` with its `admin_change`, in one transaction. Throws the store's
-    /// refusal (or failure) having changed nothing; the events stay pending then.
+    /// Commits the pending events, then `events` (what led to the change), then `change` with its
+    /// `admin_change`, in one transaction. Throws the store's refusal (or failure) having changed nothing; the
+    /// pending events stay pending then (`events` are the caller's to log another way).
     mutating func apply(
-        _ change: RegistryChange, _ context: ChangeContext, logger: Logger
+        _ change: RegistryChange, _ context: ChangeContext, with events: [EventRecord] = [], logger: Logger
     ) throws(StoreError) -> ChangeResult {
-        let applied = try store.apply(change, context, after: waiting(now: context.now))
+        let applied = try store.apply(change, context, after: waiting(now: context.now) + events)
         committed(applied.logged, logger: logger)
         return applied.result
     }

@@ -79,9 +79,6 @@ struct ReaderService: Service {
 /// The control socket: each request is checked against its command's role, then runs where its route says —
 /// on the decision loop, or on the client's thread for reads and streams.
 struct ControlService: Service {
-    /// How long a client waits for the decision loop.
-    static let answerTimeout = 15
-
     let server: ControlServer
     let router: ControlRouter
     let continuation: AsyncStream<DaemonInput>.Continuation
@@ -121,9 +118,15 @@ struct ControlService: Service {
                 return channel.send(
                     ControlEnvelope.success(id: header.id, result: try handle(header.arguments, caller)))
             case .loop(let prepare):
-                let work = try prepare(header.arguments)
-                let result = try onLoop(work, caller: caller, submit: submit)
-                return channel.send(ControlEnvelope.success(id: header.id, result: result))
+                switch try prepare(header.arguments, caller) {
+                case .answer(let result):
+                    return channel.send(ControlEnvelope.success(id: header.id, result: result))
+                case .work(let work):
+                    guard let result = try onLoop(work, caller: caller, channel: channel, submit: submit) else {
+                        return false  // the client went away
+                    }
+                    return channel.send(ControlEnvelope.success(id: header.id, result: result))
+                }
             case .stream(let handle):
                 try handle(header.arguments, caller) { item in
                     channel.send(ControlEnvelope.success(id: header.id, result: item))
@@ -135,20 +138,31 @@ struct ControlService: Service {
         }
     }
 
-    /// Runs `work` on the decision loop and waits (on this client thread) for its answer.
+    /// How often a waiting client thread looks whether its client is still there.
+    static let hangupCheck: Duration = .milliseconds(200)
+
+    /// Runs `work` on the decision loop and waits (on this client thread) for its answer, at most its
+    /// patience; nil when the client went away meanwhile. Either way the loop is told (`abandon`), so that an
+    /// enrolment nobody waits for any more does not take the next badge read.
     private static func onLoop(
-        _ work: ControlRouter.LoopWork, caller: Caller, submit: (LoopRequest) -> Bool
-    ) throws(ControlError) -> JSONValue {
+        _ work: ControlRouter.LoopWork, caller: Caller, channel: LineChannel, submit: (LoopRequest) -> Bool
+    ) throws(ControlError) -> JSONValue? {
         let answer = Answer()
-        let submitted = submit(
-            LoopRequest { daemon in
-                answer.set(Result { () throws(ControlError) -> JSONValue in try work.run(caller, daemon) })
-            })
+        let submitted = submit(LoopRequest { daemon in work.run(caller, daemon) { answer.set($0) } })
         guard submitted else { throw ControlError(.stopping, "labdoord is stopping") }
-        guard let result = answer.wait(seconds: answerTimeout) else {
-            throw ControlError(.timeout, "labdoord did not answer within \(answerTimeout) s")
+        let deadline = ContinuousClock.now + work.patience
+        while true {
+            if let result = answer.wait(for: min(hangupCheck, deadline - ContinuousClock.now)) {
+                return try result.get()
+            }
+            let gone = channel.peerHungUp()
+            if gone || ContinuousClock.now >= deadline {
+                if let abandon = work.abandon { _ = submit(LoopRequest { daemon in abandon(daemon) }) }
+                if gone { return nil }
+                throw ControlError(
+                    .timeout, "labdoord did not answer within \(work.patience.components.seconds) s")
+            }
         }
-        return try result.get()
     }
 }
 
@@ -168,9 +182,10 @@ final class Answer: Sendable {
         semaphore.signal()
     }
 
-    /// Waits up to `seconds` for the answer.
-    func wait(seconds: Int) -> Result<JSONValue, ControlError>? {
-        guard semaphore.wait(timeout: .now() + .seconds(seconds)) == .success else { return nil }
+    /// Waits up to `duration` for the answer (nil: not yet).
+    func wait(for duration: Duration) -> Result<JSONValue, ControlError>? {
+        let nanoseconds = max(0, Int(duration.timeInterval * 1e9))
+        guard semaphore.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else { return nil }
         return value.withLock { $0 }
     }
 }

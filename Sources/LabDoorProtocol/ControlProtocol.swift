@@ -14,6 +14,8 @@ public enum ControlProtocol {
     public static let version: Int64 = 2
     /// The longest request line, in bytes.
     public static let maximumRequest = 64 * 1024
+    /// The longest request line from an admin caller, in bytes: a registration file travels in one request.
+    public static let maximumAdminRequest = 64 * 1024 * 1024
     /// The default socket path on a device.
     public static let defaultSocket = "/run/labdoor/control.sock"
 

@@ -8,7 +8,7 @@ public struct DoorStatus: Codable, Hashable, Sendable {
     public var contact: String
     /// `normal`, `lockdown` or `hold_open`.
     public var mode: String
-    /// The end of a hold-open (UTC), else nil.
+    /// The end of a hold-open (site zone, with the offset), else nil.
     public var holdUntil: String?
     /// How the lock behaves without power (`secure`: stays locked; `safe`: opens), as `[door] fail_mode`
     /// documents the wiring.

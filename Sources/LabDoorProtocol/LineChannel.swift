@@ -176,6 +176,16 @@ public final class LineChannel {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Whether the peer has closed its end (or the connection failed), looked at without reading or waiting.
+    public func peerHungUp() -> Bool {
+        // POLLRDHUP (0x2000, Linux): the peer shut down writing — a client that gave up and closed. Glibc's
+        // module does not export the constant (it is behind _GNU_SOURCE).
+        let rdhup: Int16 = 0x2000
+        var ready = pollfd(fd: fd, events: rdhup, revents: 0)
+        guard poll(&ready, 1, 0) > 0 else { return false }
+        return ready.revents & (rdhup | Int16(POLLHUP) | Int16(POLLERR)) != 0
+    }
+
     /// Closes the socket (once).
     public func close() {
         guard !closed else { return }

@@ -146,13 +146,53 @@ public struct EventsFollowCommand: ControlCommand {
     public init(after: Int64? = nil) { self.after = after }
 }
 
+/// `events.list`: a page of logged events, oldest first, filtered. Each event is its documented JSON (docs/cli.md)
+/// with `holder_name` joined in: the holder's name, `erased #ID` for an erased holder, or null.
+public struct EventsListCommand: PagedCommand {
+    /// The result.
+    public typealias Result = Page<JSONValue>
+    /// The wire name.
+    public static let name = "events.list"
+    /// Readers may ask.
+    public static let role = ControlRole.audit
+
+    /// Only events at or after this time, as typed.
+    public var since: String?
+    /// Only events before this time, as typed.
+    public var until: String?
+    /// Only this holder's events.
+    public var holder: Int64?
+    /// Only badge decisions with this outcome (`granted`, `denied`).
+    public var outcome: String?
+    /// Only events with this reason code.
+    public var reason: String?
+    /// Start after this seq.
+    public var after: Int64?
+    /// Page size.
+    public var limit: Int64?
+
+    /// The command.
+    public init(
+        since: String? = nil, until: String? = nil, holder: Int64? = nil, outcome: String? = nil,
+        reason: String? = nil, after: Int64? = nil, limit: Int64? = nil
+    ) {
+        self.since = since
+        self.until = until
+        self.holder = holder
+        self.outcome = outcome
+        self.reason = reason
+        self.after = after
+        self.limit = limit
+    }
+}
+
 /// What a purge did.
 public struct PurgeResult: Codable, Hashable, Sendable {
     /// How many events were removed.
     public var removed: Int64
     /// The last removed event, named by the signed anchor (nil when nothing was old enough).
     public var anchorSeq: Int64?
-    /// The cut-off (UTC).
+    /// The cut-off (site zone).
     public var before: String
 
     /// Creates the value.
@@ -189,9 +229,14 @@ public struct AuditPurgeCommand: ControlCommand {
 public enum ControlCommands {
     /// The command types, in the order docs/control.md lists them.
     public static let all: [any ControlCommand.Type] = [
-        StatusCommand.self, DoorStatusCommand.self, HolderListCommand.self, HolderAddCommand.self,
-        BadgeAssignCommand.self, BadgeRevokeCommand.self, RegistrationAddCommand.self, DoorUnlockCommand.self,
+        StatusCommand.self, DoorStatusCommand.self, HolderListCommand.self, HolderShowCommand.self,
+        HolderAddCommand.self, HolderEditCommand.self, HolderSuspendCommand.self, HolderResumeCommand.self,
+        HolderRemoveCommand.self, BadgeListCommand.self, BadgeAssignCommand.self, BadgeEnrolCommand.self,
+        BadgeRevokeCommand.self, RegistrationListCommand.self, RegistrationAddCommand.self,
+        RegistrationRemoveCommand.self, RegistrationImportCommand.self, HoursShowCommand.self, HoursSetCommand.self,
+        HoursResetCommand.self, ClosureAddCommand.self, SpecialHoursAddCommand.self, ClosureListCommand.self,
+        ClosureRemoveCommand.self, HoursCalendarCommand.self, CheckCommand.self, DoorUnlockCommand.self,
         DoorLockCommand.self, DoorLockdownCommand.self, DoorHoldOpenCommand.self, DoorReleaseCommand.self,
-        DoorSimulateCommand.self, EventsFollowCommand.self, AuditPurgeCommand.self,
+        DoorSimulateCommand.self, EventsListCommand.self, EventsFollowCommand.self, AuditPurgeCommand.self,
     ]
 }

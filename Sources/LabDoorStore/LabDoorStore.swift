@@ -188,7 +188,7 @@ public final class LabDoorStore: AccessStore {
     /// The tables LabDoor's migrations create; a read-only open refuses a file that lacks one.
     static let tables = [
         "holder", "badge", "registration", "calendar_override", "door_state", "event", "checkpoint", "signing_key",
-        "log_anchor",
+        "log_anchor", "weekday_hours",
     ]
 
     /// What `quick_check` cannot see: a dropped table, a purge anchor that is unreadable or not before the first
@@ -265,7 +265,12 @@ public final class LabDoorStore: AccessStore {
         let applied = try wrap(path) { try database.read { db in try migrator.appliedIdentifiers(db) } }
         let unknown = applied.subtracting(migrator.migrations)
         guard unknown.isEmpty else { throw .schemaTooNew(path: path, unknownMigrations: unknown.sorted()) }
-        try wrap(path) { try migrator.migrate(database) }
+        guard applied.count < migrator.migrations.count else { return }
+        try wrap(path) {
+            try migrator.migrate(database)
+            // A migration rewrites tables; leave its pages in the database file, not in a WAL that keeps them.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
     }
 
     /// Runs `body`, turning SQLite errors into `StoreError`s with the path.
@@ -308,8 +313,7 @@ public final class LabDoorStore: AccessStore {
     /// The keyed fingerprint of a badge number (requires the site secret: writable stores only).
     public func fingerprint(of badge: BadgeID) throws(StoreError) -> BadgeFingerprint {
         guard let keys else { throw .invalid("badge fingerprints need the site secret; open the store with its keys") }
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(badge.normalised.utf8), using: keys.badgeSecret)
-        return BadgeFingerprint(rawValue: Data(mac).hex)
+        return BadgeFingerprinter(secret: keys.badgeSecret).fingerprint(of: badge)
     }
 
     /// Copies the WAL into the main file (`PRAGMA wal_checkpoint(TRUNCATE)`), so that `labdoor.db` alone holds

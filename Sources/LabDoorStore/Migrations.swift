@@ -105,6 +105,44 @@ enum Migrations {
                         BEGIN SELECT RAISE(ABORT, 'events are removed only by a purge, below its anchor'); END;
                     """)
         }
+        // Staff's day-to-day (issue 12): a removed holder is kept (the log names them) but marked; e-mails are
+        // matched case-insensitively by a key the store computes (SQLite's lower() knows only ASCII); badges get
+        // a stable id (a TEXT primary key's rowid may change on VACUUM); `hours set` stores weekdays here.
+        migrator.registerMigration("v3-staff") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE holder ADD COLUMN removed_at TEXT;
+                    ALTER TABLE holder ADD COLUMN email_key TEXT;
+                    UPDATE holder SET email_key = lower(trim(email)) WHERE email IS NOT NULL;
+                    CREATE INDEX holder_email ON holder(email_key);
+
+                    CREATE TABLE badge_v3 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        fingerprint TEXT NOT NULL UNIQUE,
+                        last_four TEXT NOT NULL,
+                        holder_id INTEGER NOT NULL REFERENCES holder(id) ON DELETE CASCADE,
+                        revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+                        assigned_at TEXT NOT NULL,
+                        revoked_at TEXT
+                    );
+                    INSERT INTO badge_v3 (fingerprint, last_four, holder_id, revoked, assigned_at, revoked_at)
+                        SELECT fingerprint, last_four, holder_id, revoked, assigned_at, revoked_at FROM badge
+                        ORDER BY assigned_at, rowid;
+                    DROP TABLE badge;
+                    ALTER TABLE badge_v3 RENAME TO badge;
+                    CREATE INDEX badge_holder ON badge(holder_id);
+
+                    CREATE INDEX registration_until ON registration(valid_until);
+
+                    CREATE TABLE weekday_hours (
+                        weekday TEXT PRIMARY KEY CHECK (
+                            weekday IN ('monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday')),
+                        hours TEXT NOT NULL,
+                        set_by TEXT NOT NULL,
+                        set_at TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

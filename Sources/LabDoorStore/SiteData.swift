@@ -7,6 +7,9 @@ extension LabDoorStore {
     /// — all in one transaction, so that a change is never without its record and never overtakes events that
     /// were waiting. The event describes the change without personal data (ids, profiles, dates — not names or
     /// e-mails).
+    ///
+    /// An erasure then truncates the WAL, so that the erased rows survive neither in the database file (they are
+    /// overwritten: `secure_delete`) nor in old WAL frames.
     public func apply(
         _ change: RegistryChange, _ context: ChangeContext, after pending: [EventRecord] = []
     ) throws(StoreError) -> AppliedChange {
@@ -17,10 +20,10 @@ extension LabDoorStore {
             case .assignBadge(let badge, _), .revokeBadge(let badge): try self.fingerprint(of: badge)
             default: nil
             }
-        return try wrap {
+        let applied = try wrap {
             try database.write { db in
                 var logged = try pending.map { try Self.insert($0, db) }
-                let (result, details) = try Self.perform(change, fingerprint: fingerprint, at: context.now, db)
+                let (result, details) = try Self.perform(change, fingerprint: fingerprint, context, db)
                 let event = try Self.insert(
                     EventRecord(
                         time: context.now, kind: .adminChange, actor: context.actor, details: details.description,
@@ -31,6 +34,27 @@ extension LabDoorStore {
                 return AppliedChange(result: result, logged: logged)
             }
         }
+        if case .eraseHolder = change { try truncateWAL() }
+        return applied
+    }
+
+    /// Copies the WAL into the database and truncates it, waiting (briefly) for readers that still see older
+    /// frames; throws when they do not let go.
+    func truncateWAL() throws(StoreError) {
+        for attempt in 0..<50 {
+            let busy = try wrap {
+                try database.writeWithoutTransaction { db in
+                    try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") ?? 1
+                }
+            }
+            if busy == 0 { return }
+            if attempt < 49 { usleep(100_000) }
+        }
+        throw .io(
+            path: path + "-wal",
+            message:
+                "the erased data is deleted, but readers kept the WAL from being truncated for 5 s; it is at the next checkpoint",
+            code: nil)
     }
 
     /// Checks what can be checked before a transaction starts; returns the change as it will be stored.
@@ -39,12 +63,36 @@ extension LabDoorStore {
         case .addHolder(let name, let profile, let organisation, let email):
             let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw .invalid("a holder needs a name") }
+            let email = email.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+            let organisation = organisation.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap {
+                $0.isEmpty ? nil : $0
+            }
             try refuseControlCharacters([
                 "name": trimmed, "profile": profile, "organisation": organisation, "email": email,
             ])
+            if let email, let problem = RegistrationCSV.emailProblem(email) { throw .invalid(problem) }
             return .addHolder(name: trimmed, profile: profile, organisation: organisation, email: email)
+        case .editHolder(let id, var edit):
+            guard !edit.isEmpty else {
+                throw .invalid("nothing to change; pass --name, --profile, --org or --email")
+            }
+            if let name = edit.name {
+                edit.name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard edit.name?.isEmpty == false else { throw .invalid("a holder needs a name") }
+            }
+            edit.email = edit.email?.trimmingCharacters(in: .whitespaces)
+            edit.organisation = edit.organisation?.trimmingCharacters(in: .whitespaces)
+            try refuseControlCharacters([
+                "name": edit.name, "profile": edit.profile, "organisation": edit.organisation, "email": edit.email,
+            ])
+            if let email = edit.email, !email.isEmpty, let problem = RegistrationCSV.emailProblem(email) {
+                throw .invalid(problem)
+            }
+            return .editHolder(id, edit)
         case .addRegistration(_, let from, let until):
             guard from < until else { throw .invalid("a registration must start before it ends") }
+        case .importRegistrations(let rows):
+            guard !rows.isEmpty else { throw .invalid("the file has a header but no registrations") }
         case .addOverride(let override):
             guard override.firstDay <= override.lastDay else {
                 throw .invalid("the first day must not be after the last day")
@@ -70,63 +118,142 @@ extension LabDoorStore {
 
     /// Carries out a validated change inside a transaction; returns its result and the `admin_change` details.
     private static func perform(
-        _ change: RegistryChange, fingerprint: BadgeFingerprint?, at now: Date, _ db: Database
+        _ change: RegistryChange, fingerprint: BadgeFingerprint?, _ context: ChangeContext, _ db: Database
     ) throws -> (ChangeResult, JSONValue) {
+        let now = context.now
+        let stamp = UTCTimestamp.format(now)
         switch change {
         case .addHolder(let name, let profile, let organisation, let email):
+            try requireUniqueEmail(email, except: nil, db)
             try db.execute(
-                sql: "INSERT INTO holder (name, profile, organisation, email, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [name, profile, organisation, email, UTCTimestamp.format(now)])
+                sql: """
+                    INSERT INTO holder (name, profile, organisation, email, email_key, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [name, profile, organisation, email, email?.lowercased(), stamp])
             let id = HolderID(rawValue: db.lastInsertedRowID)
             return (
-                .holder(Holder(id: id, name: name, profile: profile, organisation: organisation, email: email)),
+                .holder(try requireHolder(id, db)),
                 action("holder_add", [("holder", .int(id.rawValue)), ("profile", .string(profile))])
             )
+        case .editHolder(let id, let edit):
+            return try self.edit(id, edit, db)
         case .setSuspended(let id, let suspended):
+            let holder = try requireActiveHolder(id, db)
+            guard holder.suspended != suspended else {
+                throw StoreError.conflict("holder \(id) is already \(suspended ? "suspended" : "active")")
+            }
             try db.execute(
                 sql: "UPDATE holder SET suspended = ? WHERE id = ?", arguments: [suspended ? 1 : 0, id.rawValue])
-            guard db.changesCount == 1 else { throw StoreError.notFound("holder \(id)") }
-            return (.done, action(suspended ? "holder_suspend" : "holder_resume", [("holder", .int(id.rawValue))]))
+            return (
+                .holder(try requireHolder(id, db)),
+                action(suspended ? "holder_suspend" : "holder_resume", [("holder", .int(id.rawValue))])
+            )
         case .removeHolder(let id):
+            _ = try requireActiveHolder(id, db)
+            try db.execute(sql: "UPDATE holder SET removed_at = ? WHERE id = ?", arguments: [stamp, id.rawValue])
+            try db.execute(
+                sql: "UPDATE badge SET revoked = 1, revoked_at = ? WHERE holder_id = ? AND revoked = 0",
+                arguments: [stamp, id.rawValue])
+            let revoked = db.changesCount
+            return (
+                .removal(HolderRemoval(holder: id, erased: false, badges: revoked, registrations: 0)),
+                action("holder_remove", [("holder", .int(id.rawValue)), ("badges_revoked", .int(Int64(revoked)))])
+            )
+        case .eraseHolder(let id):
+            _ = try requireHolder(id, db)
+            let badges =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM badge WHERE holder_id = ?", arguments: [id.rawValue])
+                ?? 0
+            let registrations =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM registration WHERE holder_id = ?", arguments: [id.rawValue]) ?? 0
+            // The foreign keys cascade to the badges and registrations; secure_delete overwrites all of it.
             try db.execute(sql: "DELETE FROM holder WHERE id = ?", arguments: [id.rawValue])
-            guard db.changesCount == 1 else { throw StoreError.notFound("holder \(id)") }
-            return (.done, action("holder_remove", [("holder", .int(id.rawValue))]))
+            return (
+                .removal(HolderRemoval(holder: id, erased: true, badges: badges, registrations: registrations)),
+                action("holder_erase", [("holder", .int(id.rawValue))])
+            )
         case .assignBadge(let badge, let holder):
-            return try assign(badge, fingerprint: fingerprint, to: holder, at: now, db)
+            return try assign(badge, fingerprint: try required(fingerprint), to: holder, at: now, db)
         case .revokeBadge(let badge):
             let fingerprint = try required(fingerprint)
-            try db.execute(
-                sql: "UPDATE badge SET revoked = 1, revoked_at = ? WHERE fingerprint = ?",
-                arguments: [UTCTimestamp.format(now), fingerprint.rawValue])
-            guard db.changesCount == 1 else { throw StoreError.notFound("badge …\(badge.lastFour)") }
-            return (.done, action("badge_revoke", [("badge", .string(fingerprint.rawValue))]))
+            guard
+                let id = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue])
+            else { throw StoreError.notFound("badge …\(badge.lastFour)") }
+            return try revoke(id, at: now, db)
+        case .revokeBadgeID(let id):
+            return try revoke(id, at: now, db)
         case .addRegistration(let holder, let from, let until):
-            try requireHolder(holder, db)
-            let fromText = UTCTimestamp.format(from)
-            let untilText = UTCTimestamp.format(until)
-            try db.execute(
-                sql: "INSERT INTO registration (holder_id, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [holder.rawValue, fromText, untilText, UTCTimestamp.format(now)])
-            let id = db.lastInsertedRowID
+            _ = try requireActiveHolder(holder, db)
+            let id = try insertRegistration(holder: holder, from: from, until: until, at: now, db)
             return (
                 .registration(Registration(id: id, holderID: holder, from: from, until: until)),
                 action(
                     "registration_add",
                     [
-                        ("registration", .int(id)), ("holder", .int(holder.rawValue)), ("from", .string(fromText)),
-                        ("until", .string(untilText)),
+                        ("registration", .int(id)), ("holder", .int(holder.rawValue)),
+                        ("from", .string(UTCTimestamp.format(from))), ("until", .string(UTCTimestamp.format(until))),
                     ])
             )
         case .removeRegistration(let id):
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM registration WHERE id = ?", arguments: [id])
+            else { throw StoreError.notFound("registration \(id)") }
+            let registration = try Self.registration(from: row)
             try db.execute(sql: "DELETE FROM registration WHERE id = ?", arguments: [id])
-            guard db.changesCount == 1 else { throw StoreError.notFound("registration \(id)") }
-            return (.done, action("registration_remove", [("registration", .int(id))]))
+            return (
+                .removedRegistration(registration),
+                action(
+                    "registration_remove",
+                    [("registration", .int(id)), ("holder", .int(registration.holderID.rawValue))])
+            )
+        case .importRegistrations(let rows):
+            let report = try RegistrationImporter(db: db, now: now, apply: true).run(rows)
+            return (
+                .imported(report),
+                action(
+                    "registration_import",
+                    [
+                        ("rows", .int(Int64(report.rows))), ("holders_created", .int(Int64(report.newHolders.count))),
+                        ("registrations_added", .int(Int64(report.added))),
+                        ("duplicates_skipped", .int(Int64(report.duplicateLines.count))),
+                        ("overlaps", .int(Int64(report.overlaps.count))),
+                    ])
+            )
         case .addOverride(let override):
             return try add(override, db)
         case .removeOverride(let id):
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM calendar_override WHERE id = ?", arguments: [id])
+            else { throw StoreError.notFound("closure or special hours \(id)") }
+            let override = try Self.override(from: row)
             try db.execute(sql: "DELETE FROM calendar_override WHERE id = ?", arguments: [id])
-            guard db.changesCount == 1 else { throw StoreError.notFound("closure \(id)") }
-            return (.done, action("closure_remove", [("override", .int(id))]))
+            return (.override(override), action("closure_remove", [("override", .int(id))]))
+        case .setWeekdayHours(let weekday, let intervals):
+            let hours = intervals.map(\.description).joined(separator: " ")
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO weekday_hours (weekday, hours, set_by, set_at) VALUES (?, ?, ?, ?)",
+                arguments: [weekday.configKey, hours, context.actor, stamp])
+            return (
+                .done,
+                action(
+                    "hours_set",
+                    [("weekday", .string(weekday.configKey)), ("hours", .string(hours.isEmpty ? "closed" : hours))])
+            )
+        case .resetWeekdayHours(let weekday):
+            if let weekday {
+                try db.execute(sql: "DELETE FROM weekday_hours WHERE weekday = ?", arguments: [weekday.configKey])
+            } else {
+                try db.execute(sql: "DELETE FROM weekday_hours")
+            }
+            return (
+                .done,
+                action(
+                    "hours_reset",
+                    [("weekday", .optional(weekday?.configKey)), ("days", .int(Int64(db.changesCount)))])
+            )
         case .setDoorMode(let mode):
             let (name, until): (String, String?) =
                 switch mode {
@@ -140,7 +267,7 @@ extension LabDoorStore {
         }
     }
 
-    private static func action(_ name: String, _ members: [(String, JSONValue)]) -> JSONValue {
+    static func action(_ name: String, _ members: [(String, JSONValue)]) -> JSONValue {
         .object([("action", .string(name))] + members)
     }
 
@@ -149,32 +276,143 @@ extension LabDoorStore {
         return fingerprint
     }
 
-    private static func requireHolder(_ holder: HolderID, _ db: Database) throws {
-        guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holder WHERE id = ?", arguments: [holder.rawValue]) == 1
-        else { throw StoreError.notFound("holder \(holder)") }
+    /// The holder, removed or not; throws `notFound`.
+    static func requireHolder(_ id: HolderID, _ db: Database) throws -> Holder {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM holder WHERE id = ?", arguments: [id.rawValue]) else {
+            throw StoreError.notFound("holder \(id)")
+        }
+        return try holder(from: row)
+    }
+
+    /// The holder, who must not be removed.
+    static func requireActiveHolder(_ id: HolderID, _ db: Database) throws -> Holder {
+        let holder = try requireHolder(id, db)
+        guard holder.removedAt == nil else {
+            throw StoreError.conflict("holder \(id) was removed; add them again with holder add")
+        }
+        return holder
+    }
+
+    /// Refuses an e-mail that another holder (not removed) already has: imports match holders by e-mail.
+    static func requireUniqueEmail(_ email: String?, except id: HolderID?, _ db: Database) throws {
+        guard let email, !email.isEmpty else { return }
+        if let owner = try Int64.fetchOne(
+            db,
+            sql: "SELECT id FROM holder WHERE email_key = ? AND removed_at IS NULL AND id IS NOT ? ORDER BY id LIMIT 1",
+            arguments: [email.lowercased(), id?.rawValue])
+        {
+            throw StoreError.conflict(
+                "holder \(owner) already has this e-mail; registrations are matched by e-mail, so give each holder their own (or edit holder \(owner))"
+            )
+        }
+    }
+
+    static func insertRegistration(
+        holder: HolderID, from: Date, until: Date, at now: Date, _ db: Database
+    ) throws -> Int64 {
+        try db.cachedStatement(
+            sql: "INSERT INTO registration (holder_id, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?)"
+        ).execute(
+            arguments: [
+                holder.rawValue, UTCTimestamp.format(from), UTCTimestamp.format(until), UTCTimestamp.format(now),
+            ])
+        return db.lastInsertedRowID
+    }
+
+    private static func edit(_ id: HolderID, _ edit: HolderEdit, _ db: Database) throws -> (ChangeResult, JSONValue) {
+        _ = try requireActiveHolder(id, db)
+        var assignments: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        var fields: [JSONValue] = []
+        if let name = edit.name {
+            assignments.append("name = ?")
+            arguments.append(name)
+            fields.append(.string("name"))
+        }
+        if let profile = edit.profile {
+            assignments.append("profile = ?")
+            arguments.append(profile)
+            fields.append(.string("profile"))
+        }
+        if let organisation = edit.organisation {
+            assignments.append("organisation = ?")
+            arguments.append(organisation.isEmpty ? nil : organisation)
+            fields.append(.string("organisation"))
+        }
+        if let email = edit.email {
+            try requireUniqueEmail(email, except: id, db)
+            assignments.append("email = ?, email_key = ?")
+            arguments.append(email.isEmpty ? nil : email)
+            arguments.append(email.isEmpty ? nil : email.lowercased())
+            fields.append(.string("email"))
+        }
+        arguments.append(id.rawValue)
+        try db.execute(
+            sql: "UPDATE holder SET \(assignments.joined(separator: ", ")) WHERE id = ?",
+            arguments: StatementArguments(arguments))
+        var details: [(String, JSONValue)] = [("holder", .int(id.rawValue)), ("fields", .array(fields))]
+        if let profile = edit.profile { details.append(("profile", .string(profile))) }
+        return (.holder(try requireHolder(id, db)), action("holder_edit", details))
     }
 
     private static func assign(
-        _ badge: BadgeID, fingerprint: BadgeFingerprint?, to holder: HolderID, at now: Date, _ db: Database
+        _ badge: BadgeID, fingerprint: BadgeFingerprint, to holder: HolderID, at now: Date, _ db: Database
     ) throws -> (ChangeResult, JSONValue) {
-        let fingerprint = try required(fingerprint)
         let lastFour = badge.lastFour
-        if let owner = try Int64.fetchOne(
-            db, sql: "SELECT holder_id FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue])
+        _ = try requireActiveHolder(holder, db)
+        let stamp = UTCTimestamp.format(now)
+        if let row = try Row.fetchOne(
+            db, sql: "SELECT holder_id, revoked FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue])
         {
-            throw StoreError.conflict("badge …\(lastFour) is already assigned to holder \(owner); revoke it first")
+            let existing = StoredRow(row, in: "badge")
+            let owner: Int64 = try existing.required("holder_id")
+            // A revoked card stays dead: it may be a lost or stolen one, and its reads keep being logged as such.
+            guard try existing.required("revoked", as: Int64.self) == 0 else {
+                throw StoreError.conflict(
+                    "badge …\(lastFour) was revoked (it was holder \(owner)'s) and is never assigned again; issue another card"
+                )
+            }
+            throw StoreError.conflict(
+                "badge …\(lastFour) is already assigned to holder \(owner); a card has one holder (revoke it if it was lost)"
+            )
         }
-        try requireHolder(holder, db)
         try db.execute(
             sql: "INSERT INTO badge (fingerprint, last_four, holder_id, assigned_at) VALUES (?, ?, ?, ?)",
-            arguments: [fingerprint.rawValue, lastFour, holder.rawValue, UTCTimestamp.format(now)])
+            arguments: [fingerprint.rawValue, lastFour, holder.rawValue, stamp])
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue])
+        else { throw StoreError.notFound("badge …\(lastFour)") }
+        let stored = try Self.badge(from: row)
         return (
-            .badge(Badge(fingerprint: fingerprint, lastFour: lastFour, holderID: holder)),
+            .badge(stored),
             action(
                 "badge_assign",
                 [
-                    ("badge", .string(fingerprint.rawValue)), ("last4", .string(lastFour)),
-                    ("holder", .int(holder.rawValue)),
+                    ("badge_id", stored.id.map(JSONValue.int) ?? .null), ("badge", .string(fingerprint.rawValue)),
+                    ("last4", .string(lastFour)), ("holder", .int(holder.rawValue)),
+                ])
+        )
+    }
+
+    private static func revoke(_ id: Int64, at now: Date, _ db: Database) throws -> (ChangeResult, JSONValue) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM badge WHERE id = ?", arguments: [id]) else {
+            throw StoreError.notFound("badge \(id)")
+        }
+        let badge = try Self.badge(from: row)
+        guard !badge.revoked else { throw StoreError.conflict("badge \(id) (…\(badge.lastFour)) is already revoked") }
+        try db.execute(
+            sql: "UPDATE badge SET revoked = 1, revoked_at = ? WHERE id = ?", arguments: [UTCTimestamp.format(now), id])
+        guard let updated = try Row.fetchOne(db, sql: "SELECT * FROM badge WHERE id = ?", arguments: [id]) else {
+            throw StoreError.notFound("badge \(id)")
+        }
+        return (
+            .badge(try Self.badge(from: updated)),
+            action(
+                "badge_revoke",
+                [
+                    ("badge_id", .int(id)), ("badge", .string(badge.fingerprint.rawValue)),
+                    ("holder", .int(badge.holderID.rawValue)),
                 ])
         )
     }
@@ -193,7 +431,7 @@ extension LabDoorStore {
         return (
             .override(stored),
             action(
-                "closure_add",
+                kind == "closed" ? "closure_add" : "special_hours_add",
                 [
                     ("override", .int(db.lastInsertedRowID)), ("kind", .string(kind)),
                     ("first_day", .string(override.firstDay.description)),
@@ -235,157 +473,5 @@ extension LabDoorStore {
             ).result
         else { throw .invalid("adding a registration returned no registration") }
         return registration
-    }
-
-    // MARK: Reads
-
-    /// All holders, by id.
-    public func holders() throws(StoreError) -> [Holder] {
-        try wrap {
-            try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM holder ORDER BY id").map(Self.holder(from:))
-            }
-        }
-    }
-
-    /// One holder.
-    public func holder(_ id: HolderID) throws(StoreError) -> Holder {
-        let found = try wrap {
-            try database.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM holder WHERE id = ?", arguments: [id.rawValue]).map(
-                    Self.holder(from:))
-            }
-        }
-        guard let found else { throw .notFound("holder \(id)") }
-        return found
-    }
-
-    static func holder(from row: Row) throws(DamagedRow) -> Holder {
-        let stored = StoredRow(row, in: "holder")
-        return Holder(
-            id: HolderID(rawValue: try stored.required("id")), name: try stored.required("name"),
-            profile: try stored.required("profile"), organisation: try stored.optional("organisation"),
-            email: try stored.optional("email"), suspended: try stored.required("suspended", as: Int64.self) == 1)
-    }
-
-    /// All badges.
-    public func badges() throws(StoreError) -> [Badge] {
-        try wrap {
-            try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM badge ORDER BY holder_id, assigned_at").map { row in
-                    let stored = StoredRow(row, in: "badge")
-                    return Badge(
-                        fingerprint: BadgeFingerprint(rawValue: try stored.required("fingerprint")),
-                        lastFour: try stored.required("last_four"),
-                        holderID: HolderID(rawValue: try stored.required("holder_id")),
-                        revoked: try stored.required("revoked", as: Int64.self) == 1)
-                }
-            }
-        }
-    }
-
-    /// Registrations, of one holder or all.
-    public func registrations(holder: HolderID? = nil) throws(StoreError) -> [Registration] {
-        try wrap {
-            try database.read { db in
-                let rows =
-                    if let holder {
-                        try Row.fetchAll(
-                            db, sql: "SELECT * FROM registration WHERE holder_id = ? ORDER BY valid_from",
-                            arguments: [holder.rawValue])
-                    } else {
-                        try Row.fetchAll(db, sql: "SELECT * FROM registration ORDER BY valid_from")
-                    }
-                return try rows.map(Self.registration(from:))
-            }
-        }
-    }
-
-    static func registration(from row: Row) throws(DamagedRow) -> Registration {
-        let stored = StoredRow(row, in: "registration")
-        let from: String = try stored.required("valid_from")
-        let until: String = try stored.required("valid_until")
-        guard let start = UTCTimestamp.parse(from), let end = UTCTimestamp.parse(until) else {
-            throw DamagedRow(description: "\(stored.label): valid_from or valid_until is not a UTC timestamp")
-        }
-        return Registration(
-            id: try stored.required("id"), holderID: HolderID(rawValue: try stored.required("holder_id")), from: start,
-            until: end)
-    }
-
-    /// All overrides, in the order added (the last that applies to a date wins).
-    public func overrides() throws(StoreError) -> [CalendarOverride] {
-        try wrap {
-            try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM calendar_override ORDER BY id").map {
-                    row throws(DamagedRow) -> CalendarOverride in
-                    let stored = StoredRow(row, in: "calendar_override")
-                    guard let first = LocalDate(iso: try stored.required("first_day", as: String.self)),
-                        let last = LocalDate(iso: try stored.required("last_day", as: String.self))
-                    else { throw DamagedRow(description: "\(stored.label): first_day or last_day is not a date") }
-                    let reason: String = try stored.required("reason")
-                    let hours: String = try stored.required("hours")
-                    let kind: CalendarOverride.Kind =
-                        try stored.required("kind", as: String.self) == "closed"
-                        ? .closed(reason: reason)
-                        : .hours(
-                            try hours.split(separator: " ").map { text throws(DamagedRow) in
-                                guard let interval = OpeningInterval(parsing: text) else {
-                                    throw DamagedRow(
-                                        description: "\(stored.label): hours \"\(hours)\" are not intervals")
-                                }
-                                return interval
-                            }, note: reason)
-                    return CalendarOverride(id: try stored.required("id"), firstDay: first, lastDay: last, kind: kind)
-                }
-            }
-        }
-    }
-
-    /// The stored door mode.
-    public func doorMode() throws(StoreError) -> DoorMode {
-        try wrap {
-            try database.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT mode, hold_until FROM door_state WHERE id = 1") else {
-                    return .normal
-                }
-                let stored = StoredRow(row, in: "door_state")
-                switch try stored.required("mode", as: String.self) {
-                case "lockdown": return .lockdown
-                case "hold_open":
-                    return try stored.optional("hold_until", as: String.self).flatMap(UTCTimestamp.parse).map {
-                        .holdOpen(until: $0)
-                    } ?? .normal
-                default: return .normal
-                }
-            }
-        }
-    }
-
-    /// What the store knows about a presented badge, read fresh (a revocation applies to the next read).
-    public func credential(for fingerprint: BadgeFingerprint) throws(StoreError) -> Credential? {
-        try wrap {
-            try database.read { db in
-                guard
-                    let row = try Row.fetchOne(
-                        db, sql: "SELECT * FROM badge WHERE fingerprint = ?", arguments: [fingerprint.rawValue])
-                else { return nil }
-                let badge = StoredRow(row, in: "badge")
-                guard
-                    let holderRow = try Row.fetchOne(
-                        db, sql: "SELECT * FROM holder WHERE id = ?",
-                        arguments: [try badge.required("holder_id", as: Int64.self)])
-                else { return nil }
-                let holder = try Self.holder(from: holderRow)
-                let registrations = try Row.fetchAll(
-                    db, sql: "SELECT * FROM registration WHERE holder_id = ?", arguments: [holder.id.rawValue]
-                ).map(Self.registration(from:))
-                return Credential(
-                    badge: Badge(
-                        fingerprint: fingerprint, lastFour: try badge.required("last_four"), holderID: holder.id,
-                        revoked: try badge.required("revoked", as: Int64.self) == 1),
-                    holder: holder, registrations: registrations)
-            }
-        }
     }
 }

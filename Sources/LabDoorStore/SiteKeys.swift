@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-import LabDoorCore
+public import LabDoorCore
 
 #if canImport(Glibc)
     import Glibc
@@ -125,5 +125,33 @@ extension Sequence where Element == UInt8 {
             out.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Badge fingerprints from the site's badge secret alone, read (never created) from a keys directory: for
+/// `labdoorctl check --db`, which decides offline on a copy of the database.
+public struct BadgeFingerprinter: Sendable {
+    private let secret: SymmetricKey
+
+    /// Reads `keysDirectory/badge-secret`; throws `.keys` saying what is wrong (missing, unreadable, malformed).
+    public init(keysDirectory: String) throws(StoreError) {
+        let file = "\(keysDirectory)/\(SiteKeys.badgeSecretFile)"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw .keys(
+                path: file,
+                message: FileManager.default.fileExists(atPath: file)
+                    ? "cannot be read (it is labdoor's, mode 0600)" : "does not exist")
+        }
+        guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32
+        else { throw .keys(path: file, message: "is not 32 bytes of base64") }
+        secret = SymmetricKey(data: data)
+    }
+
+    init(secret: SymmetricKey) { self.secret = secret }
+
+    /// The keyed fingerprint of `badge`.
+    public func fingerprint(of badge: BadgeID) -> BadgeFingerprint {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(badge.normalised.utf8), using: secret)
+        return BadgeFingerprint(rawValue: Data(mac).hex)
     }
 }

@@ -17,6 +17,8 @@ public final class InMemoryStore: AccessStore {
         var overrides: [CalendarOverride] = []
         var nextOverride: Int64 = 1
         var mode: DoorMode = .normal
+        var weekdays: [Weekday: StoredWeekdayHours] = [:]
+        var nextBadge: Int64 = 1
         var events: [LoggedEvent] = []
         var checkpoints: [(kind: CheckpointKind, seq: Int64)] = []
         var failure: StoreError?
@@ -71,7 +73,9 @@ public final class InMemoryStore: AccessStore {
         let fingerprint = Self.fingerprint(badge)
         state.withLock {
             $0.badges[fingerprint] = Badge(
-                fingerprint: fingerprint, lastFour: badge.lastFour, holderID: holder, revoked: revoked)
+                fingerprint: fingerprint, lastFour: badge.lastFour, holderID: holder, revoked: revoked, id: $0.nextBadge
+            )
+            $0.nextBadge += 1
         }
     }
 
@@ -123,9 +127,64 @@ public final class InMemoryStore: AccessStore {
     /// The stored door mode.
     public func doorMode() throws(StoreError) -> DoorMode { state.withLock { $0.mode } }
 
-    /// All holders, by id.
-    public func holders() throws(StoreError) -> [Holder] {
-        state.withLock { $0.holders.values.sorted { $0.id < $1.id } }
+    /// A page of holders, in id order.
+    public func holders(_ query: HolderQuery) throws(StoreError) -> [Holder] {
+        let search = query.search?.lowercased()
+        return Array(
+            state.withLock { $0.holders.values }.sorted { $0.id < $1.id }.filter { h in
+                h.id > (query.after ?? HolderID(rawValue: 0)) && (query.includeRemoved || h.removedAt == nil)
+                    && (query.profile.map { h.profile == $0 } ?? true)
+                    && (query.suspended.map { h.suspended == $0 } ?? true)
+                    && (search.map { text in
+                        [h.name, h.email ?? "", h.organisation ?? ""].contains { $0.lowercased().contains(text) }
+                    } ?? true)
+            }.prefix(max(1, query.limit)))
+    }
+
+    /// Every holder that is not removed.
+    public func holders() throws(StoreError) -> [Holder] { try holders(HolderQuery(limit: Int.max)) }
+
+    /// One holder.
+    public func holder(_ id: HolderID) throws(StoreError) -> Holder? { state.withLock { $0.holders[id] } }
+
+    /// A page of badges, in id order.
+    public func badges(_ query: BadgeQuery) throws(StoreError) -> [Badge] {
+        Array(
+            state.withLock { $0.badges.values }.sorted { ($0.id ?? 0) < ($1.id ?? 0) }.filter { b in
+                (b.id ?? 0) > (query.after ?? 0) && (query.holder.map { b.holderID == $0 } ?? true)
+            }.prefix(max(1, query.limit)))
+    }
+
+    /// A page of registrations, in id order.
+    public func registrations(_ query: RegistrationQuery) throws(StoreError) -> [Registration] {
+        Array(
+            state.withLock { $0.registrations }.filter { r in
+                r.id > (query.after ?? 0) && (query.holder.map { r.holderID == $0 } ?? true)
+                    && (query.activeAt.map { r.covers($0) } ?? true)
+            }.prefix(max(1, query.limit)))
+    }
+
+    /// The holder's last granted entry.
+    public func lastEntry(of holder: HolderID) throws(StoreError) -> Date? {
+        state.withLock { $0.events }.last { $0.record.holderID == holder && $0.record.outcome == .granted }?.record.time
+    }
+
+    /// The names of the holders that exist.
+    public func holderNames(_ ids: Set<HolderID>) throws(StoreError) -> [HolderID: String] {
+        state.withLock { state in
+            Dictionary(uniqueKeysWithValues: ids.compactMap { id in state.holders[id].map { (id, $0.name) } })
+        }
+    }
+
+    /// A dry run: counts rows only (the real planner is tested against the real store).
+    public func planImport(_ rows: [ImportRow]) throws(StoreError) -> ImportReport {
+        ImportReport(
+            rows: rows.count, newHolders: [], added: rows.count, duplicateLines: [], overlaps: [], dryRun: true)
+    }
+
+    /// The stored weekdays.
+    public func weekdayHours() throws(StoreError) -> [StoredWeekdayHours] {
+        state.withLock { $0.weekdays.values.sorted { $0.weekday < $1.weekday } }
     }
 
     /// Events matching `filter`, oldest first.
@@ -161,7 +220,7 @@ public final class InMemoryStore: AccessStore {
         let applied = try state.withLock { state throws(StoreError) -> AppliedChange in
             if let failure = state.failure { throw failure }
             var next = state
-            let (result, action) = try Self.perform(change, on: &next)
+            let (result, action) = try Self.perform(change, context, on: &next)
             var logged = next.insert(pending)
             logged += next.insert([
                 EventRecord(
@@ -178,7 +237,7 @@ public final class InMemoryStore: AccessStore {
     }
 
     private static func perform(
-        _ change: RegistryChange, on state: inout State
+        _ change: RegistryChange, _ context: ChangeContext, on state: inout State
     ) throws(StoreError) -> (ChangeResult, String) {
         switch change {
         case .addHolder(let name, let profile, let organisation, let email):
@@ -193,25 +252,74 @@ public final class InMemoryStore: AccessStore {
             guard state.holders[id] != nil else { throw .notFound("holder \(id)") }
             state.holders[id]?.suspended = suspended
             return (.done, suspended ? "holder_suspend" : "holder_resume")
+        case .editHolder(let id, let edit):
+            guard var holder = state.holders[id] else { throw .notFound("holder \(id)") }
+            if let name = edit.name { holder.name = name }
+            if let profile = edit.profile { holder.profile = profile }
+            if let organisation = edit.organisation { holder.organisation = organisation.isEmpty ? nil : organisation }
+            if let email = edit.email { holder.email = email.isEmpty ? nil : email }
+            state.holders[id] = holder
+            return (.holder(holder), "holder_edit")
         case .removeHolder(let id):
+            guard state.holders[id]?.removedAt == nil, state.holders[id] != nil else {
+                throw .notFound("holder \(id)")
+            }
+            state.holders[id]?.removedAt = context.now
+            var revoked = 0
+            for (fingerprint, badge) in state.badges where badge.holderID == id && !badge.revoked {
+                state.badges[fingerprint]?.revoked = true
+                revoked += 1
+            }
+            return (
+                .removal(HolderRemoval(holder: id, erased: false, badges: revoked, registrations: 0)), "holder_remove"
+            )
+        case .eraseHolder(let id):
             guard state.holders.removeValue(forKey: id) != nil else { throw .notFound("holder \(id)") }
+            let badges = state.badges.count { $0.value.holderID == id }
+            let registrations = state.registrations.count { $0.holderID == id }
             state.badges = state.badges.filter { $0.value.holderID != id }
             state.registrations.removeAll { $0.holderID == id }
-            return (.done, "holder_remove")
+            return (
+                .removal(HolderRemoval(holder: id, erased: true, badges: badges, registrations: registrations)),
+                "holder_erase"
+            )
         case .assignBadge(let number, let holder):
             let fingerprint = Self.fingerprint(number)
-            if let owner = state.badges[fingerprint]?.holderID {
-                throw .conflict("badge …\(number.lastFour) is already assigned to holder \(owner); revoke it first")
+            if let existing = state.badges[fingerprint] {
+                throw .conflict("badge …\(number.lastFour) is already assigned to holder \(existing.holderID)")
             }
             guard state.holders[holder] != nil else { throw .notFound("holder \(holder)") }
-            let badge = Badge(fingerprint: fingerprint, lastFour: number.lastFour, holderID: holder)
+            let badge = Badge(
+                fingerprint: fingerprint, lastFour: number.lastFour, holderID: holder,
+                id: state.badges[fingerprint]?.id ?? state.nextBadge, assignedAt: context.now)
+            if state.badges[fingerprint] == nil { state.nextBadge += 1 }
             state.badges[fingerprint] = badge
             return (.badge(badge), "badge_assign")
         case .revokeBadge(let number):
             let fingerprint = Self.fingerprint(number)
             guard state.badges[fingerprint] != nil else { throw .notFound("badge …\(number.lastFour)") }
             state.badges[fingerprint]?.revoked = true
-            return (.done, "badge_revoke")
+            return (state.badges[fingerprint].map(ChangeResult.badge) ?? .done, "badge_revoke")
+        case .revokeBadgeID(let id):
+            guard let (fingerprint, _) = state.badges.first(where: { $0.value.id == id }) else {
+                throw .notFound("badge \(id)")
+            }
+            state.badges[fingerprint]?.revoked = true
+            return (state.badges[fingerprint].map(ChangeResult.badge) ?? .done, "badge_revoke")
+        case .importRegistrations(let rows):
+            return (
+                .imported(
+                    ImportReport(
+                        rows: rows.count, newHolders: [], added: 0, duplicateLines: [], overlaps: [], dryRun: false)),
+                "registration_import"
+            )
+        case .setWeekdayHours(let weekday, let intervals):
+            state.weekdays[weekday] = StoredWeekdayHours(
+                weekday: weekday, intervals: intervals, setBy: context.actor, setAt: context.now)
+            return (.done, "hours_set")
+        case .resetWeekdayHours(let weekday):
+            if let weekday { state.weekdays[weekday] = nil } else { state.weekdays = [:] }
+            return (.done, "hours_reset")
         case .addRegistration(let holder, let from, let until):
             guard from < until else { throw .invalid("a registration must start before it ends") }
             guard state.holders[holder] != nil else { throw .notFound("holder \(holder)") }
@@ -220,9 +328,11 @@ public final class InMemoryStore: AccessStore {
             state.registrations.append(registration)
             return (.registration(registration), "registration_add")
         case .removeRegistration(let id):
-            guard state.registrations.contains(where: { $0.id == id }) else { throw .notFound("registration \(id)") }
+            guard let registration = state.registrations.first(where: { $0.id == id }) else {
+                throw .notFound("registration \(id)")
+            }
             state.registrations.removeAll { $0.id == id }
-            return (.done, "registration_remove")
+            return (.removedRegistration(registration), "registration_remove")
         case .addOverride(let override):
             guard override.firstDay <= override.lastDay else {
                 throw .invalid("the first day must not be after the last day")
@@ -233,9 +343,9 @@ public final class InMemoryStore: AccessStore {
             state.overrides.append(stored)
             return (.override(stored), "closure_add")
         case .removeOverride(let id):
-            guard state.overrides.contains(where: { $0.id == id }) else { throw .notFound("closure \(id)") }
+            guard let override = state.overrides.first(where: { $0.id == id }) else { throw .notFound("closure \(id)") }
             state.overrides.removeAll { $0.id == id }
-            return (.done, "closure_remove")
+            return (.override(override), "closure_remove")
         case .setDoorMode(let mode):
             state.mode = mode
             return (.done, "door_mode")

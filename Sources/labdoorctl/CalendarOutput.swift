@@ -1,49 +1,34 @@
 import Foundation
 import LabDoorCore
+import LabDoorProtocol
 
-/// The calendar's output formats. The JSON shape is a documented interface (docs/cli.md):
-/// `{"date":"2027-06-25","weekday":"Fri","open":false,"reason":"closed_holiday","holiday":"Midsummer Eve","hours":[]}`.
+/// The calendar's output formats. The JSON shape is a documented interface (docs/cli.md), one day per line:
+/// `{"date":"2027-06-25","weekday":"Fri","open":false,"reason":"closed_holiday","holiday":"Midsummer Eve","hours":[],"note":null}`.
 enum CalendarOutput {
-    /// One day as a JSON object, keys in the documented order.
-    static func json(_ day: DaySchedule) -> JSONValue {
-        .object([
-            ("date", .string(day.date.description)),
-            ("weekday", .string(day.date.weekday.shortName)),
-            ("open", .bool(day.isOpen)),
-            ("reason", .optional(day.closedReason?.reasonCode.rawValue)),
-            ("holiday", .optional(day.holiday?.name)),
-            (
-                "hours",
-                .array(day.hours.map { .object([("from", .string("\($0.start)")), ("to", .string("\($0.end)"))]) })
-            ),
-        ])
-    }
-
-    static func render(_ days: [DaySchedule], format: OutputFormat) -> String {
+    static func render(_ days: [CalendarDay], format: OutputFormat) throws -> String {
         switch format {
         case .json:
-            return "[\n" + days.map { json($0).description }.joined(separator: ",\n") + "\n]"
+            return "[\n" + (try days.map { try json($0).description }).joined(separator: ",\n") + "\n]"
         case .csv:
             let rows = days.map { day in
                 [
-                    day.date.description, day.date.weekday.shortName, day.isOpen ? "true" : "false",
-                    day.closedReason?.reasonCode.rawValue ?? "", csvField(day.holiday?.name ?? ""),
-                    day.hours.map(\.description).joined(separator: " "),
+                    day.date, day.weekday, day.open ? "true" : "false", day.reason ?? "", csvField(day.holiday ?? ""),
+                    day.hours.map { "\($0.from)-\($0.to)" }.joined(separator: " "),
                 ].joined(separator: ",")
             }
             return (["date,weekday,open,reason,holiday,hours"] + rows).joined(separator: "\n")
         case .table:
             let rows = days.map { day -> String in
-                let hours = day.isOpen ? day.hours.map(\.description).joined(separator: ", ") : "closed"
+                let hours = day.open ? day.hours.map { "\($0.from)-\($0.to)" }.joined(separator: ", ") : "closed"
                 var note: [String] = []
-                if let holiday = day.holiday { note.append(holiday.name) }
-                if case .closure(let reason) = day.closedReason {
-                    note.append("closure: \(TextEscaping.escaped(reason))")
+                if let holiday = day.holiday { note.append(holiday) }
+                if day.reason == ReasonCode.closedClosure.rawValue {
+                    note.append("closure: \(TextEscaping.escaped(day.note ?? ""))")
+                } else if let special = day.note, day.open {
+                    note.append("special hours: \(TextEscaping.escaped(special))")
                 }
-                if let special = day.note, day.isOpen { note.append("special hours: \(TextEscaping.escaped(special))") }
-                let line =
-                    "\(day.date)  \(day.date.weekday.shortName)  \(hours.padding(toLength: 24, withPad: " ", startingAt: 0))\(note.joined(separator: "; "))"
-                return String(line.reversed().drop(while: { $0 == " " }).reversed())
+                let line = "\(day.date)  \(day.weekday)  \(hours.padded(24))\(note.joined(separator: "; "))"
+                return line.trimmingTrailingSpaces
             }
             return (["DATE        DAY  HOURS                   NOTE"] + rows).joined(separator: "\n")
         }

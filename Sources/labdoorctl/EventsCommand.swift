@@ -69,7 +69,13 @@ extension LabDoorCtl {
                 reason: reason.flatMap(ReasonCode.init(rawValue:)), limit: limit)
             let store = try openReadOnly(global.databasePath)
             let events = try storeCall { () throws(StoreError) in try store.events(filter) }
-            print(EventOutput.render(events, format: global.format, zone: zone))
+            let names = try storeCall { () throws(StoreError) in
+                try store.holderNames(Set(events.compactMap(\.record.holderID)))
+            }
+            print(
+                EventOutput.render(
+                    events.map { EventListing.json($0, names: names) }, format: global.format, zone: zone,
+                    columns: EventOutput.namedColumns))
         }
     }
 }

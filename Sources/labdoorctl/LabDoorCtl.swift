@@ -9,7 +9,8 @@ struct LabDoorCtl: ParsableCommand {
         commandName: "labdoorctl",
         abstract: "Manage and audit the LabDoor door controller.",
         subcommands: [
-            Status.self, Holder.self, Badge.self, Registration.self, Door.self, Hours.self, Events.self, Audit.self,
+            Status.self, Holder.self, Badge.self, Registration.self, Door.self, Hours.self, Check.self, Events.self,
+            Audit.self,
         ]
     )
 

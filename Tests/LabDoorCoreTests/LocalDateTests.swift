@@ -88,7 +88,13 @@ struct InstantParserTests {
 
     @Test("a skipped or repeated local time is refused with the offsets to write")
     func dstAmbiguity() {
-        #expect(throws: InstantParser.ParseError.self) { try InstantParser.parse("2027-03-28T03:30", zone: zone) }
+        do {
+            _ = try InstantParser.parse("2027-03-28T03:30", zone: zone)
+            Issue.record("accepted a time that does not exist")
+        } catch {
+            #expect(error.description.contains("2027-03-28T03:30+02:00 (the offset before the change)"))
+            #expect(error.description.contains("2027-03-28T03:30+03:00 (after it)"))
+        }
         do {
             _ = try InstantParser.parse("2027-10-31 03:30", zone: zone)
             Issue.record("accepted an ambiguous time")
@@ -98,5 +104,15 @@ struct InstantParserTests {
                     "2027-10-31T03:30+03:00 for the first, 2027-10-31T03:30+02:00 for the second"))
         }
         #expect(throws: InstantParser.ParseError.self) { try InstantParser.parse("tomorrow", zone: zone) }
+    }
+
+    @Test("an end given as a date is the end of that day; times show in the site zone with the offset")
+    func endOfDayAndISO() throws {
+        #expect(try InstantParser.parseEnd("2027-01-08", zone: zone) == utc("2027-01-08T22:00:00Z"))
+        #expect(try InstantParser.parseEnd("2027-01-08T17:00", zone: zone) == utc("2027-01-08T15:00:00Z"))
+        // The last Saturday of March ends at the next midnight, before the jump at 03:00 on Sunday.
+        #expect(try InstantParser.parseEnd("2027-03-27", zone: zone) == utc("2027-03-27T22:00:00Z"))
+        #expect(zone.iso(try #require(utc("2027-06-25T07:00:00Z"))) == "2027-06-25T10:00:00+03:00")
+        #expect(zone.iso(try #require(utc("2027-01-04T05:00:30Z"))) == "2027-01-04T07:00:30+02:00")
     }
 }

@@ -45,7 +45,7 @@ struct DaemonRig {
             config: config, configPath: configPath, ports: ports, lastSeq: 0,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             notifier: SystemdNotifier(environment: [:]))
-        router = ControlRouter.standard(store: store)
+        router = ControlRouter.standard(store: store, view: daemon.view)
         await daemon.start(uncleanPrevious: false)
     }
 
@@ -82,15 +82,15 @@ struct DaemonRig {
         let result: JSONValue
         switch route.handler {
         case .loop(let prepare):
-            let work = try prepare(arguments)
-            let answer = Answer()
-            await daemon.handle(
-                .request(
-                    LoopRequest { daemon in
-                        answer.set(Result { () throws(ControlError) -> JSONValue in try work.run(caller, daemon) })
-                    }))
-            guard let answered = answer.wait(seconds: 0) else { throw ControlError(.timeout, "no answer") }
-            result = try answered.get()
+            switch try prepare(arguments, caller) {
+            case .answer(let answered):
+                result = answered
+            case .work(let work):
+                let answer = Answer()
+                await daemon.handle(.request(LoopRequest { daemon in work.run(caller, daemon) { answer.set($0) } }))
+                guard let answered = answer.wait(for: .zero) else { throw ControlError(.timeout, "no answer") }
+                result = try answered.get()
+            }
         case .query(let handle):
             result = try handle(arguments, caller)
         case .stream:

@@ -37,12 +37,16 @@ struct AuditCommandTests {
         #expect(all.status == 0, "\(all.stderr)")
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]])
         #expect(objects.count == 10)
-        #expect(objects.first?.keys.count == 13)
+        // The log's 13 columns, and the holder's name joined in (holder_name).
+        #expect(objects.first?.keys.count == 14)
+        #expect(objects.allSatisfy { $0.keys.contains("holder_name") })
 
         let denied = try site.ctl(["events", "--outcome", "denied", "--format", "csv"])
         let rows = denied.stdout.split(separator: "\n")
         #expect(
-            rows.first == "seq,time,kind,reader,badge,holder,outcome,reason,actor,details,clock_trusted,prev_hash,hash")
+            rows.first
+                == "seq,time,kind,reader,badge,holder,holder_name,outcome,reason,actor,details,clock_trusted,prev_hash,hash"
+        )
         #expect(rows.count == 4)
         #expect(rows.dropFirst().allSatisfy { $0.contains(",denied,") })
 
@@ -112,7 +116,7 @@ struct AuditCommandTests {
         try d.start()  // logs daemon_started as seq 11
         let purge = try d.ctl(["audit", "purge", "--before", "2025-01-07"])
         #expect(purge.status == 0, "\(purge.stderr)")
-        #expect(purge.stdout.hasPrefix("purged 5 events before 2025-01-06T22:00:00.000Z"), "\(purge.stdout)")
+        #expect(purge.stdout.hasPrefix("purged 5 events before 2025-01-07T00:00:00+02:00"), "\(purge.stdout)")
         let purged = try #require(try d.events().last { $0.record.kind == .logPurged })
         #expect(purged.record.actor == "root")
         #expect(
@@ -166,7 +170,7 @@ struct AuditCommandTests {
         ])
         #expect(
             result.stdout.contains(
-                #"{"date":"2025-01-08","weekday":"Wed","open":false,"reason":"closed_closure","holiday":null,"hours":[]}"#
+                #"{"date":"2025-01-08","weekday":"Wed","open":false,"reason":"closed_closure","holiday":null,"hours":[],"note":"floor maintenance"}"#
             ), "\(result.stdout)")
     }
 }

@@ -16,16 +16,16 @@ struct CalendarCommandTests {
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(days.count == 365)
         for day in days {
-            #expect(Set(day.keys) == ["date", "weekday", "open", "reason", "holiday", "hours"])
+            #expect(Set(day.keys) == ["date", "weekday", "open", "reason", "holiday", "hours", "note"])
         }
         let lines = result.stdout.split(separator: "\n")
         #expect(
             lines.contains(
-                #"{"date":"2027-06-25","weekday":"Fri","open":false,"reason":"closed_holiday","holiday":"Midsummer Eve","hours":[]},"#
+                #"{"date":"2027-06-25","weekday":"Fri","open":false,"reason":"closed_holiday","holiday":"Midsummer Eve","hours":[],"note":null},"#
             ))
         #expect(
             lines.contains(
-                #"{"date":"2027-06-24","weekday":"Thu","open":true,"reason":null,"holiday":null,"hours":[{"from":"07:00","to":"20:00"}]},"#
+                #"{"date":"2027-06-24","weekday":"Thu","open":true,"reason":null,"holiday":null,"hours":[{"from":"07:00","to":"20:00"}],"note":null},"#
             ))
         let open = days.filter { $0["open"] as? Bool == true }
         // 261 weekdays in 2027, minus the 8 holidays that fall on one (1 and 6 Jan, 26 and 29 Mar, 6 May,

@@ -312,7 +312,7 @@ struct DaemonTests {
         #expect(status.status == 0 && holders.status == 0, "\(status.stderr)\(holders.stderr)")
         #expect(status.stdout.contains("Lab\\u{1B}[2J") && !status.stdout.contains(esc), "\(status.stdout)")
         #expect(holders.stdout.contains("Evil\\u{1B}[31m\\u{A}FAKE") && !holders.stdout.contains(esc))
-        #expect(holders.stdout.split(separator: "\n").count == 1, "a name made a row of its own")
+        #expect(holders.stdout.split(separator: "\n").count == 2, "a name made a row of its own")  // header + 1 row
         let check = try Binaries.run("labdoord", ["--check-config", d.configPath])
         #expect(check.status == 0 && !check.stdout.contains(esc), "\(check.stdout)")
         // A broken reload whose key carries an ESC: the daemon's log shows it escaped.

@@ -21,7 +21,7 @@ struct ControlProtocolTests {
             id: 7, name: "Äijälä \"Aki\"", profile: "member", organisation: nil, email: "aki@vm.fi", suspended: false)
         #expect(
             try ControlEncoder().encode([holder]).description
-                == #"[{"id":7,"name":"Äijälä \"Aki\"","profile":"member","organisation":null,"email":"aki@vm.fi","suspended":false}]"#
+                == #"[{"id":7,"name":"Äijälä \"Aki\"","profile":"member","organisation":null,"email":"aki@vm.fi","suspended":false,"created_at":null,"removed_at":null}]"#
         )
         #expect(
             try ControlEnvelope.request(DoorUnlockCommand(seconds: 60), id: 3).description

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import LabDoorCore
+import LabDoorProtocol
+
+/// Options of every listing: how many and where to start.
+struct PageOptions: ParsableArguments {
+    @Option(help: "At most this many (default: all, fetched \(Paging.maximumLimit) at a time).")
+    var limit: Int64?
+
+    @Option(help: "Start after this id (the last id of a previous listing).")
+    var after: Int64?
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+}
+
+/// A table's columns: a header, and each row's cells, for table and CSV output alike.
+struct Columns<Item>: Sendable {
+    let names: [String]
+    let cells: @Sendable (Item) -> [String]
+}
+
+/// Prints items as they arrive, in the chosen format, without holding the listing in memory: JSON as one array
+/// (items written as they come), CSV with a header, a table whose widths come from the first page.
+final class ListPrinter<Item: Encodable> {
+    private let format: OutputFormat
+    private let columns: Columns<Item>
+    private var count = 0
+    private var widths: [Int]?
+
+    init(format: OutputFormat, columns: Columns<Item>) {
+        self.format = format
+        self.columns = columns
+        switch format {
+        case .json: Swift.print("[", terminator: "")
+        case .csv: Swift.print(columns.names.joined(separator: ","))
+        case .table: break
+        }
+    }
+
+    /// Prints one page.
+    func print(_ items: [Item]) throws {
+        switch format {
+        case .json:
+            for item in items {
+                Swift.print((count == 0 ? "\n" : ",\n") + (try json(item)).description, terminator: "")
+                count += 1
+            }
+        case .csv:
+            for item in items { Swift.print(columns.cells(item).map(CalendarOutput.csvField).joined(separator: ",")) }
+            count += items.count
+        case .table:
+            let rows = items.map { columns.cells($0).map { TextEscaping.escaped($0) } }
+            if widths == nil {
+                widths = columns.names.indices.map { column in
+                    min(40, ([columns.names[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0)
+                }
+                Swift.print(line(columns.names))
+            }
+            for row in rows { Swift.print(line(row)) }
+            count += items.count
+        }
+        fflush(nil)
+    }
+
+    /// Ends the listing.
+    func finish() {
+        switch format {
+        case .json: Swift.print(count == 0 ? "]" : "\n]")
+        case .csv: break
+        case .table: if widths == nil { Swift.print(line(columns.names)) }
+        }
+    }
+
+    private func line(_ cells: [String]) -> String {
+        let widths = widths ?? cells.map(\.count)
+        return zip(cells, widths).map { $0.padded($1) }.joined(separator: "  ").trimmingTrailingSpaces
+    }
+}
+
+/// JSON of an encodable value, or a failure naming it.
+func json(_ value: some Encodable) throws -> JSONValue {
+    do {
+        return try ControlEncoder().encode(value)
+    } catch {
+        throw Failure("cannot print the result as JSON: \(error)")
+    }
+}
+
+/// Fetches every page of `command` (from `options.after`, at most `options.limit` items) on one connection and
+/// hands each page to `page` as it arrives.
+func eachPage<C: PagedCommand, Item>(
+    _ command: C, _ options: PageOptions, client: ControlClient, _ page: ([Item]) throws -> Void
+) throws where C.Result == Page<Item> {
+    var command = command
+    command.after = options.after
+    var remaining = options.limit
+    while true {
+        command.limit = min(remaining ?? Paging.maximumLimit, Paging.maximumLimit)
+        let result = try client.call(command)
+        try page(result.items)
+        if let left = remaining { remaining = left - Int64(result.items.count) }
+        guard let next = result.nextAfter, (remaining ?? 1) > 0 else { return }
+        command.after = next
+    }
+}
+
+/// Lists every page of `command` in the chosen format.
+func list<C: PagedCommand, Item: Encodable>(
+    _ command: C, _ options: PageOptions, _ global: GlobalOptions, columns: Columns<Item>
+) throws where C.Result == Page<Item> {
+    let client = try ControlClient(socketPath: global.socket)
+    let printer = ListPrinter(format: global.format, columns: columns)
+    try eachPage(command, options, client: client) { try printer.print($0) }
+    printer.finish()
+}
+
+/// A possibly absent value as a cell.
+func cell(_ value: String?) -> String { value ?? "" }
