@@ -114,9 +114,9 @@ extension LabDoorCtl {
                 let client = try ControlClient(socketPath: global.socket)
                 let shown = try client.call(HolderShowCommand(id: id))
                 var badges: [BadgeInfo] = []
-                try eachPage(BadgeListCommand(holder: id), PageOptions(), client: client) { badges += $0 }
+                try eachPage(BadgeListCommand(holder: id), PageRange.all, client: client) { badges += $0 }
                 var registrations: [RegistrationInfo] = []
-                try eachPage(RegistrationListCommand(holder: id), PageOptions(), client: client) {
+                try eachPage(RegistrationListCommand(holder: id), PageRange.all, client: client) {
                     registrations += $0
                 }
                 if global.format == .json {
@@ -234,7 +234,7 @@ extension LabDoorCtl {
             ) throws where C.Result == Page<Item> {
                 print("\"\(key)\":[", terminator: "")
                 var first = true
-                try eachPage(command, PageOptions(), client: client) { items in
+                try eachPage(command, PageRange.all, client: client) { items in
                     for item in items {
                         print((first ? "\n" : ",\n") + (try json(item)).description, terminator: "")
                         first = false

@@ -25,7 +25,11 @@ struct LabDoorCtl: ParsableCommand {
             printError("Error: \(failure.message)")
             Foundation.exit(failure.exit.rawValue)
         } catch {
-            exit(withError: error)
+            // argument-parser exits 64 on a usage error; DESIGN.md's labdoorctl exits 2 for usage or bad input.
+            let code = exitCode(for: error)
+            guard code == .validationFailure else { exit(withError: error) }
+            printError(fullMessage(for: error))
+            Foundation.exit(ExitStatus.usage.rawValue)
         }
     }
 

@@ -14,6 +14,18 @@ struct PageOptions: ParsableArguments {
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
+
+    /// The range these options ask for.
+    var range: PageRange { PageRange(after: after, limit: limit) }
+}
+
+/// Which part of a listing to fetch: after an id, at most a number of items (nil: from the start, all of it).
+struct PageRange {
+    var after: Int64?
+    var limit: Int64?
+
+    /// The whole listing.
+    static let all = PageRange(after: nil, limit: nil)
 }
 
 /// A table's columns: a header, and each row's cells, for table and CSV output alike.
@@ -92,7 +104,7 @@ func json(_ value: some Encodable) throws -> JSONValue {
 /// Fetches every page of `command` (from `options.after`, at most `options.limit` items) on one connection and
 /// hands each page to `page` as it arrives.
 func eachPage<C: PagedCommand, Item>(
-    _ command: C, _ options: PageOptions, client: ControlClient, _ page: ([Item]) throws -> Void
+    _ command: C, _ options: PageRange, client: ControlClient, _ page: ([Item]) throws -> Void
 ) throws where C.Result == Page<Item> {
     var command = command
     command.after = options.after
@@ -113,7 +125,7 @@ func list<C: PagedCommand, Item: Encodable>(
 ) throws where C.Result == Page<Item> {
     let client = try ControlClient(socketPath: global.socket)
     let printer = ListPrinter(format: global.format, columns: columns)
-    try eachPage(command, options, client: client) { try printer.print($0) }
+    try eachPage(command, options.range, client: client) { try printer.print($0) }
     printer.finish()
 }
 
