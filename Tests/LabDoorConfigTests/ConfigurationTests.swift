@@ -66,6 +66,44 @@ struct ConfigurationTests {
                     name: "contractor", schedule: .always, requiresRegistration: true, lockdownOverride: false))
     }
 
+    @Test("every problem of a file is reported at once, in line order, each with its line and key")
+    func everyProblem() throws {
+        let text = """
+            [site]
+            name = ""
+            time_zone = "UTC+02:00"
+            colour = "red"
+
+            [hours]
+            friday = ["07:00-25:00"]
+            saturday = ["10:00-12:00", "11:00-13:00"]
+
+            [profiles.contractor]
+            schedule = "sometimes"
+            lockdown_override = "yes"
+
+            [door]
+            unlock_seconds = 0
+
+            [[reader]]
+            name = "entry"
+            backend = "usb"
+
+            [nonsense]
+            """
+        let error = try #require(self.error(text))
+        #expect(error.all.map(\.line) == [2, 3, 4, 7, 8, 11, 12, 15, 17, 21])
+        #expect(
+            error.all.map(\.key) == [
+                "site.name", "site.time_zone", "site.colour", "hours.friday", "hours.saturday",
+                "profiles.contractor.schedule", "profiles.contractor.lockdown_override", "door.unlock_seconds",
+                "reader[1]", "nonsense",
+            ])
+        let lines = error.description.split(separator: "\n")
+        #expect(lines.count == 10 && lines.allSatisfy { $0.hasPrefix("labdoor.toml:") })
+        #expect(lines[4].contains("overlap"))
+    }
+
     @Test("a TOML syntax error names the line and column")
     func syntaxError() throws {
         let error = try #require(self.error("[site]\nname = \"Lab\"\ntime_zone = Europe/Helsinki\n"))

@@ -68,6 +68,21 @@ struct CalendarCommandTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    @Test("labdoord --check-config names every problem of the file, not only the first")
+    func checkConfigReportsAll() throws {
+        let dir = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("labdoor.toml")
+        try
+            "[site]\nname = \"\"\n[hours]\nfriday = [\"07:00-25:00\"]\n[door]\nunlock_seconds = 0\n[clock]\ntrust = \"maybe\"\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        let check = try Binaries.run("labdoord", ["--check-config", config.path])
+        #expect(check.status != 0)
+        for (line, key) in [(2, "site.name"), (4, "hours.friday"), (6, "door.unlock_seconds"), (8, "clock.trust")] {
+            #expect(check.stderr.contains("labdoor.toml:\(line): \(key):"), "\(check.stderr)")
+        }
+    }
+
     @Test("a broken configuration is reported with file, line and key by both programs")
     func brokenConfig() throws {
         let dir = try Binaries.temporaryDirectory()
