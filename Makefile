@@ -55,6 +55,7 @@ bench: deps
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" bench/memory.sh
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/latency.py
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/followers.py
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/staff.py
 
 PREFIX ?= /usr/local
 install: deps

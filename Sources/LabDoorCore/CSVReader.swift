@@ -24,23 +24,28 @@ public struct CSVReader: Sendable {
         public var description: String { "line \(line): \(message)" }
     }
 
-    /// Parses all of `text`.
+    /// Parses all of `text`. Works on its UTF-8 bytes (every delimiter is ASCII, and a multi-byte character never
+    /// contains an ASCII byte), building each field once: 100,000 rows take a fraction of a second.
     public static func records(_ text: String) throws(SyntaxError) -> [Record] {
-        var scalars = Substring(text).unicodeScalars[...]
-        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+        var bytes = Array(text.utf8)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         var records: [Record] = []
         var fields: [String] = []
-        var field = String.UnicodeScalarView()
+        var field: [UInt8] = []
         var line = 1
         var recordLine = 1
-        var index = scalars.startIndex
+        var index = 0
         var quoted = false  // inside a quoted field
         var afterQuote = false  // a quoted field just closed: only a comma or a line end may follow
         var fieldStarted = false
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
 
         func endField() {
-            fields.append(String(field))
-            field = String.UnicodeScalarView()
+            fields.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
             afterQuote = false
             fieldStarted = false
         }
@@ -52,40 +57,39 @@ public struct CSVReader: Sendable {
             fields = []
         }
 
-        while index < scalars.endIndex {
-            let c = scalars[index]
-            let next = scalars.index(after: index)
+        while index < bytes.count {
+            let c = bytes[index]
             if quoted {
-                if c == "\"" {
-                    if next < scalars.endIndex, scalars[next] == "\"" {
-                        field.append("\"")
-                        index = scalars.index(after: next)
+                if c == quote {
+                    if index + 1 < bytes.count, bytes[index + 1] == quote {
+                        field.append(quote)
+                        index += 2
                         continue
                     }
                     quoted = false
                     afterQuote = true
                 } else {
-                    if c == "\n" { line += 1 }
+                    if c == lf { line += 1 }
                     field.append(c)
                 }
-                index = next
+                index += 1
                 continue
             }
             switch c {
-            case ",":
+            case comma:
                 endField()
                 fieldStarted = true
-            case "\r":
-                guard next < scalars.endIndex, scalars[next] == "\n" else {
+            case cr:
+                guard index + 1 < bytes.count, bytes[index + 1] == lf else {
                     throw SyntaxError(
                         line: line,
                         message: "a carriage return without a line feed; save the file with LF or CRLF line ends")
                 }
-            case "\n":
+            case lf:
                 endRecord()
                 line += 1
                 recordLine = line
-            case "\"":
+            case quote:
                 guard field.isEmpty, !afterQuote else {
                     throw SyntaxError(
                         line: line,
@@ -101,7 +105,7 @@ public struct CSVReader: Sendable {
                 field.append(c)
                 fieldStarted = true
             }
-            index = next
+            index += 1
         }
         guard !quoted else {
             throw SyntaxError(line: recordLine, message: "a quoted field is not closed; add the closing quote (\")")

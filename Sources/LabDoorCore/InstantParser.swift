@@ -15,7 +15,7 @@ public enum InstantParser {
 
     /// Parses `text` in `zone`.
     public static func parse(_ text: String, zone: SiteZone) throws(ParseError) -> Date {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingSpaces
         if let date = LocalDate(iso: trimmed) {
             return zone.firstInstant(atOrAfter: LocalDateTime(date: date, time: .startOfDay))
         }
@@ -67,7 +67,7 @@ public enum InstantParser {
     /// Parses the end of a range (`until`, `--to`): a date alone means the end of that day, the next midnight, so
     /// that `--from 2027-01-04 --until 2027-01-08` covers Friday too; a time is parsed as `parse` does.
     public static func parseEnd(_ text: String, zone: SiteZone) throws(ParseError) -> Date {
-        if let date = LocalDate(iso: text.trimmingCharacters(in: .whitespaces)) {
+        if let date = LocalDate(iso: text.trimmingSpaces) {
             return zone.firstInstant(atOrAfter: LocalDateTime(date: date.adding(days: 1), time: .startOfDay))
         }
         return try parse(text, zone: zone)

@@ -19,8 +19,8 @@ public struct OpeningInterval: Hashable, Sendable, CustomStringConvertible {
     public init?(parsing text: some StringProtocol) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2,
-            let start = TimeOfDay(parsing: parts[0].trimmingCharacters(in: .whitespaces)), start < .endOfDay,
-            let end = TimeOfDay(parsing: parts[1].trimmingCharacters(in: .whitespaces))
+            let start = TimeOfDay(parsing: String(parts[0]).trimmingSpaces), start < .endOfDay,
+            let end = TimeOfDay(parsing: String(parts[1]).trimmingSpaces)
         else { return nil }
         self.init(start: start, end: end)
     }

@@ -117,7 +117,7 @@ public enum RegistrationCSV {
         let known = Set(requiredColumns + optionalColumns)
         let ignored = Set(ignoring.map { $0.lowercased() })
         for (index, raw) in header.fields.enumerated() {
-            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let name = raw.trimmingSpaces.lowercased()
             if ignored.contains(name) { continue }
             guard known.contains(name) else {
                 problems.append(
@@ -160,7 +160,7 @@ public enum RegistrationCSV {
                 ))
         }
         func field(_ name: String) -> String? {
-            columns[name].map { record.fields[$0].trimmingCharacters(in: .whitespaces) }
+            columns[name].map { record.fields[$0].trimmingSpaces }
         }
         var errors: [String] = []
         let email = field("email") ?? ""
@@ -197,9 +197,12 @@ public enum RegistrationCSV {
     /// Why `email` is not an e-mail address, or nil.
     public static func emailProblem(_ email: String) -> String? {
         if email.isEmpty { return "the email is empty" }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-            !parts[1].hasSuffix("."), !email.contains(where: \.isWhitespace)
+        let bytes = email.utf8
+        let at = UInt8(ascii: "@")
+        let dot = UInt8(ascii: ".")
+        guard let first = bytes.firstIndex(of: at), bytes.lastIndex(of: at) == first, first != bytes.startIndex,
+            case let domain = bytes[bytes.index(after: first)...], domain.contains(dot), domain.first != dot,
+            domain.last != dot, !bytes.contains(where: { $0 <= 0x20 }), !email.contains(where: \.isWhitespace)
         else { return "\"\(TextEscaping.escaped(email))\" is not an e-mail address (name@example.fi)" }
         return nil
     }

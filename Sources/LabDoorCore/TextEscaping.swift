@@ -40,3 +40,25 @@ public enum TextEscaping {
             .joined(separator: "\n")
     }
 }
+
+extension StringProtocol where UTF8View: BidirectionalCollection {
+    /// The text without leading and trailing spaces and tabs (not line breaks): what `trimmingCharacters(in:
+    /// .whitespaces)` does, without Foundation's NSString bridge, which made it most of the cost of reading a
+    /// 100,000-row registration file.
+    public var trimmingSpaces: String {
+        // Most fields have nothing to trim: then no scalar is looked at twice.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+            return String(self)
+        }
+        let scalars = unicodeScalars
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.isWhitespace && scalar != "\n" && scalar != "\r" && scalar != "\u{0B}"
+                && scalar != "\u{0C}" && scalar != "\u{85}" && scalar != "\u{2028}" && scalar != "\u{2029}"
+        }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        guard let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[first...last])
+        return String(view)
+    }
+}

@@ -42,10 +42,14 @@ private final class EncodingNode {
         }
     }
 
+    // Both take the array out of `content` before appending, so that it is uniquely referenced and grows in
+    // place: appending to a copy each time made encoding a 10,000-item result quadratic.
     func child(forKey key: String) -> EncodingNode {
         let node = EncodingNode()
         var members: [(String, EncodingNode)] = []
-        if case .object(let existing) = content { members = existing.filter { $0.0 != key } }
+        if case .object(let existing) = content { members = existing }
+        content = .empty
+        members.removeAll { $0.0 == key }
         members.append((key, node))
         content = .object(members)
         return node
@@ -55,6 +59,7 @@ private final class EncodingNode {
         let node = EncodingNode()
         var items: [EncodingNode] = []
         if case .array(let existing) = content { items = existing }
+        content = .empty
         items.append(node)
         content = .array(items)
         return node
