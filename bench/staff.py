@@ -2,7 +2,8 @@
 """Staff commands at commercial scale, measured from outside a release labdoord:
 
 1. `registration import` of IMPORT_ROWS rows (IMPORT_ROWS/2 people, two registrations each; every person new):
-   the wall time of the command, and the badge-to-relay latency of grants sampled meanwhile.
+   the wall time of the command, the badge-to-relay latency of grants sampled meanwhile, and the slowest
+   `door lock` meanwhile (a request that met the import's one transaction on the decision loop waits for it).
 2. `holder list` (every page, CSV) over HOLDERS holders (inserted with SQLite directly): its wall time, the
    badge-to-relay latency of grants sampled meanwhile, and the daemon's peak resident memory (VmHWM).
 
@@ -40,6 +41,7 @@ class Daemon:
             time.sleep(0.05)
         self.out, self.buffer = self.process.stdout.fileno(), b""
         self.writer = os.open(self.fifo, os.O_WRONLY)
+        self.lock_us = []  # `labdoorctl door lock` → `relay=locked`, process start included
 
     def wait_for(self, text, timeout=60):
         while text not in self.buffer:
@@ -54,8 +56,10 @@ class Daemon:
         os.write(self.writer, b"1000000003\n")
         self.wait_for(b"relay=unlocked reason=granted")
         took = (time.monotonic_ns() - start) / 1000
+        start = time.monotonic_ns()
         ctl(self.sock, "door", "lock", stdout=subprocess.DEVNULL)
         self.wait_for(b"relay=locked")
+        self.lock_us.append((time.monotonic_ns() - start) / 1000)
         return took
 
     def peak_rss_mib(self):
@@ -109,6 +113,7 @@ with tempfile.TemporaryDirectory(prefix="labdoor-staff-") as d:
                     f"2027-01-{day:02d},2027-01-{day + 4:02d}\n")
     seconds, samples = during(daemon, [f"{BIN}/labdoorctl", "--socket", daemon.sock, "registration", "import", csv])
     imported = summary(samples)
+    import_lock_max = max(daemon.lock_us[-len(samples):])
     import_rss = daemon.peak_rss_mib()
     daemon.stop()
 
@@ -132,7 +137,8 @@ with tempfile.TemporaryDirectory(prefix="labdoor-staff-") as d:
 
     print(f"grants alone: p50 {quiet[0]:.0f} us p99 {quiet[1]:.0f} us max {quiet[2]:.0f} us")
     print(f"registration import of {IMPORT_ROWS} rows: {seconds:.1f} s; {imported[3]} grants meanwhile p50 "
-          f"{imported[0]:.0f} us p99 {imported[1]:.0f} us max {imported[2]:.0f} us; daemon peak RSS {import_rss:.0f} MiB")
+          f"{imported[0]:.0f} us p99 {imported[1]:.0f} us max {imported[2]:.0f} us; slowest door lock meanwhile "
+          f"{import_lock_max / 1000:.0f} ms; daemon peak RSS {import_rss:.0f} MiB")
     print(f"holder list of {total} holders: {list_seconds:.1f} s; {listed[3]} grants meanwhile p50 {listed[0]:.0f} us "
           f"p99 {listed[1]:.0f} us max {listed[2]:.0f} us; daemon peak RSS {list_rss:.0f} MiB")
     print(f'{{"import_rows": {IMPORT_ROWS}, "import_seconds": {seconds:.2f}, "import_grant_max_us": {imported[2]:.0f}, '

@@ -73,8 +73,8 @@ public protocol RegistryReader: Sendable {
     func lastEntry(of holder: HolderID) throws(StoreError) -> Date?
     /// The names of those of `ids` that still exist (an erased holder has none).
     func holderNames(_ ids: Set<HolderID>) throws(StoreError) -> [HolderID: String]
-    /// What importing `rows` would do, changing nothing (a dry run).
-    func planImport(_ rows: [ImportRow]) throws(StoreError) -> ImportReport
+    /// What importing `rows` would do, changing nothing: the plan a dry run reports and an import applies.
+    func planImport(_ rows: [ImportRow]) throws(StoreError) -> ImportPlan
 }
 
 /// The store port: what the decision loop reads, and the only ways the event log grows.

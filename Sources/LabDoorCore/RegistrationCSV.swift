@@ -278,3 +278,63 @@ public struct ImportReport: Hashable, Sendable {
         self.dryRun = dryRun
     }
 }
+
+/// What an import will do, worked out by a store from a snapshot of its registry — off the decision loop, on a
+/// reader connection — so that applying it is only inserts. A plan holds while the registry is as it was at the
+/// snapshot (`generation`); a store re-plans, inside its transaction, one made before another change.
+public struct ImportPlan: Hashable, Sendable {
+    /// The holder a registration goes to.
+    public enum Target: Hashable, Sendable {
+        /// A holder that exists.
+        case existing(HolderID)
+        /// The holder this import creates for `report.newHolders[index]`.
+        case new(Int)
+    }
+
+    /// A registration to add: `rows[row]`, for `target`, with its times as the store writes them (formatted
+    /// while planning, so that applying does no more than insert).
+    public struct Addition: Hashable, Sendable {
+        /// The index of the row in `rows`.
+        public var row: Int
+        /// Whose.
+        public var target: Target
+        /// The start, as stored.
+        public var from: String
+        /// The end, as stored.
+        public var until: String
+
+        /// Creates the value.
+        public init(row: Int, target: Target, from: String, until: String) {
+            self.row = row
+            self.target = target
+            self.from = from
+            self.until = until
+        }
+    }
+
+    /// The checked rows of the file.
+    public var rows: [ImportRow]
+    /// What the import does, as a dry run reports it (no ids for the holders it creates).
+    public var report: ImportReport
+    /// For each of `report.newHolders`, the index in `rows` of its first row (name, organisation, e-mail).
+    public var newHolderRows: [Int]
+    /// The registrations to add, in file order.
+    public var additions: [Addition]
+    /// For each overlap of `report.overlaps` whose holder the import creates, its index in `report.newHolders`.
+    public var overlapTargets: [Int: Int]
+    /// The store's registry generation the plan was made at.
+    public var generation: Int64
+
+    /// Creates the value.
+    public init(
+        rows: [ImportRow], report: ImportReport, newHolderRows: [Int], additions: [Addition],
+        overlapTargets: [Int: Int], generation: Int64
+    ) {
+        self.rows = rows
+        self.report = report
+        self.newHolderRows = newHolderRows
+        self.additions = additions
+        self.overlapTargets = overlapTargets
+        self.generation = generation
+    }
+}

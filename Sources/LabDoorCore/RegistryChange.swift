@@ -27,9 +27,9 @@ public enum RegistryChange: Hashable, Sendable {
     case addRegistration(holder: HolderID, from: Date, until: Date)
     /// Removes a registration.
     case removeRegistration(Int64)
-    /// Imports checked rows of a registration file, all or nothing: holders matched by e-mail (unknown ones
-    /// created as `visitor`), identical registrations skipped, overlaps kept and reported.
-    case importRegistrations([ImportRow])
+    /// Imports a registration file as planned (`RegistryReader.planImport`), all or nothing: holders matched by
+    /// e-mail (unknown ones created as `visitor`), identical registrations skipped, overlaps kept and reported.
+    case importRegistrations(ImportPlan)
     /// Stores a weekday's hours in place of the configuration's (empty: closed that day).
     case setWeekdayHours(Weekday, [OpeningInterval])
     /// Drops the stored hours of one weekday, or of every weekday (nil): the configuration's apply again.

@@ -37,9 +37,10 @@ extension ControlRouter {
         router.prepared(
             RegistrationImportCommand.self,
             answer: { command, _ throws(ControlError) in
-                command.dryRun == true ? try queries.planImport(try queries.importRows(command)) : nil
+                command.dryRun == true
+                    ? ImportResult(try queries.planImport(try queries.importRows(command)).report) : nil
             },
-            prepare: { command, _ throws(ControlError) in try queries.importRows(command) },
+            prepare: { command, _ throws(ControlError) in try queries.planImport(try queries.importRows(command)) },
             run: RegistryHandlers.importRegistrations)
         router.query(HoursShowCommand.self) { _, _ in queries.hours() }
         router.loop(HoursSetCommand.self, HoursHandlers.set)

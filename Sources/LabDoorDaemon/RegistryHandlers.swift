@@ -98,11 +98,11 @@ enum RegistryHandlers {
         return RegistrationInfo(registration, zone: daemon.config.zone)
     }
 
-    /// Imports rows already parsed and checked on the client's thread, in one transaction.
+    /// Imports a file already parsed, checked and planned on the client's thread, in one transaction.
     static func importRegistrations(
-        _ rows: [ImportRow], _ caller: Caller, _ daemon: isolated DoorDaemon
+        _ plan: ImportPlan, _ caller: Caller, _ daemon: isolated DoorDaemon
     ) throws(ControlError) -> ImportResult {
-        guard case .imported(let report) = try daemon.change(.importRegistrations(rows), by: caller) else {
+        guard case .imported(let report) = try daemon.change(.importRegistrations(plan), by: caller) else {
             throw ControlError(.failed, "the store imported nothing")
         }
         return ImportResult(report)

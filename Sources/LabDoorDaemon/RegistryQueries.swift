@@ -72,9 +72,11 @@ struct RegistryQueries: Sendable {
         }
     }
 
-    func planImport(_ rows: [ImportRow]) throws(ControlError) -> ImportResult {
+    /// What the import of `rows` does, planned here on a reader connection: the dry run's answer, and what the
+    /// loop applies (only inserts, unless a change came in between).
+    func planImport(_ rows: [ImportRow]) throws(ControlError) -> ImportPlan {
         guard !rows.isEmpty else { throw ControlError(.badRequest, "the file has a header but no registrations") }
-        return ImportResult(try refused { () throws(StoreError) in try store.planImport(rows) })
+        return try refused { () throws(StoreError) in try store.planImport(rows) }
     }
 
     func hours() -> HoursTable {

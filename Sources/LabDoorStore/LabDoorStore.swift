@@ -188,7 +188,7 @@ public final class LabDoorStore: AccessStore {
     /// The tables LabDoor's migrations create; a read-only open refuses a file that lacks one.
     static let tables = [
         "holder", "badge", "registration", "calendar_override", "door_state", "event", "checkpoint", "signing_key",
-        "log_anchor", "weekday_hours",
+        "log_anchor", "weekday_hours", "registry_generation",
     ]
 
     /// What `quick_check` cannot see: a dropped table, a purge anchor that is unreadable or not before the first

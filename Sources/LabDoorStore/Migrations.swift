@@ -143,6 +143,18 @@ enum Migrations {
                     );
                     """)
         }
+        // A count of registry changes, bumped in each change's transaction: an import planned on a reader
+        // connection (off the decision loop) is applied as planned only if no change came in between.
+        migrator.registerMigration("v4-registry-generation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE registry_generation (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        generation INTEGER NOT NULL
+                    );
+                    INSERT INTO registry_generation (id, generation) VALUES (1, 0);
+                    """)
+        }
         return migrator
     }
 }

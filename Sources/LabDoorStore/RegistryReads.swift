@@ -159,11 +159,9 @@ extension LabDoorStore {
         }
     }
 
-    /// What importing `rows` would do, changing nothing.
-    public func planImport(_ rows: [ImportRow]) throws(StoreError) -> ImportReport {
-        try wrap {
-            try database.read { db in try RegistrationImporter(db: db, now: Date(), apply: false).run(rows) }
-        }
+    /// What importing `rows` would do, changing nothing: planned on a reader connection, from one snapshot.
+    public func planImport(_ rows: [ImportRow]) throws(StoreError) -> ImportPlan {
+        try wrap { try database.read { db in try RegistrationImporter.plan(rows, db) } }
     }
 
     /// The weekdays whose hours `hours set` stored, in weekday order.

@@ -24,6 +24,7 @@ extension LabDoorStore {
             try database.write { db in
                 var logged = try pending.map { try Self.insert($0, db) }
                 let (result, details) = try Self.perform(change, fingerprint: fingerprint, context, db)
+                try RegistrationImporter.bumpGeneration(db)
                 let event = try Self.insert(
                     EventRecord(
                         time: context.now, kind: .adminChange, actor: context.actor, details: details.description,
@@ -91,8 +92,8 @@ extension LabDoorStore {
             return .editHolder(id, edit)
         case .addRegistration(_, let from, let until):
             guard from < until else { throw .invalid("a registration must start before it ends") }
-        case .importRegistrations(let rows):
-            guard !rows.isEmpty else { throw .invalid("the file has a header but no registrations") }
+        case .importRegistrations(let plan):
+            guard !plan.rows.isEmpty else { throw .invalid("the file has a header but no registrations") }
         case .addOverride(let override):
             guard override.firstDay <= override.lastDay else {
                 throw .invalid("the first day must not be after the last day")
@@ -209,8 +210,8 @@ extension LabDoorStore {
                     "registration_remove",
                     [("registration", .int(id)), ("holder", .int(registration.holderID.rawValue))])
             )
-        case .importRegistrations(let rows):
-            let report = try RegistrationImporter(db: db, now: now, apply: true).run(rows)
+        case .importRegistrations(let plan):
+            let report = try RegistrationImporter.apply(plan, at: now, db)
             return (
                 .imported(report),
                 action(

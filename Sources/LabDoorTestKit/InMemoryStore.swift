@@ -176,10 +176,13 @@ public final class InMemoryStore: AccessStore {
         }
     }
 
-    /// A dry run: counts rows only (the real planner is tested against the real store).
-    public func planImport(_ rows: [ImportRow]) throws(StoreError) -> ImportReport {
-        ImportReport(
-            rows: rows.count, newHolders: [], added: rows.count, duplicateLines: [], overlaps: [], dryRun: true)
+    /// A plan that counts rows only (the real planner is tested against the real store).
+    public func planImport(_ rows: [ImportRow]) throws(StoreError) -> ImportPlan {
+        ImportPlan(
+            rows: rows,
+            report: ImportReport(
+                rows: rows.count, newHolders: [], added: rows.count, duplicateLines: [], overlaps: [], dryRun: true),
+            newHolderRows: [], additions: [], overlapTargets: [:], generation: 0)
     }
 
     /// The stored weekdays.
@@ -306,13 +309,10 @@ public final class InMemoryStore: AccessStore {
             }
             state.badges[fingerprint]?.revoked = true
             return (state.badges[fingerprint].map(ChangeResult.badge) ?? .done, "badge_revoke")
-        case .importRegistrations(let rows):
-            return (
-                .imported(
-                    ImportReport(
-                        rows: rows.count, newHolders: [], added: 0, duplicateLines: [], overlaps: [], dryRun: false)),
-                "registration_import"
-            )
+        case .importRegistrations(let plan):
+            var report = plan.report
+            report.dryRun = false
+            return (.imported(report), "registration_import")
         case .setWeekdayHours(let weekday, let intervals):
             state.weekdays[weekday] = StoredWeekdayHours(
                 weekday: weekday, intervals: intervals, setBy: context.actor, setAt: context.now)

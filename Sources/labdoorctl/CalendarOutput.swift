@@ -13,10 +13,10 @@ enum CalendarOutput {
             let rows = days.map { day in
                 [
                     day.date, day.weekday, day.open ? "true" : "false", day.reason ?? "", csvField(day.holiday ?? ""),
-                    day.hours.map { "\($0.from)-\($0.to)" }.joined(separator: " "),
+                    day.hours.map { "\($0.from)-\($0.to)" }.joined(separator: " "), csvField(day.note ?? ""),
                 ].joined(separator: ",")
             }
-            return (["date,weekday,open,reason,holiday,hours"] + rows).joined(separator: "\n")
+            return (["date,weekday,open,reason,holiday,hours,note"] + rows).joined(separator: "\n")
         case .table:
             let rows = days.map { day -> String in
                 let hours = day.open ? day.hours.map { "\($0.from)-\($0.to)" }.joined(separator: ", ") : "closed"

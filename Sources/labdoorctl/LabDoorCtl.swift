@@ -61,7 +61,7 @@ struct GlobalOptions: ParsableArguments {
         help: "The database for read-only commands: labdoor.db or a copy of it (default: /var/lib/labdoor/labdoor.db).")
     var db: String?
 
-    @Option(help: "The daemon's control socket (default: \(ControlProtocol.defaultSocket)).")
+    @Option(help: "The daemon's control socket.")
     var socket: String = ControlProtocol.defaultSocket
 
     @Option(help: "Output format: table, json or csv.")

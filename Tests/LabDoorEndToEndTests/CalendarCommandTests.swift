@@ -51,7 +51,7 @@ struct CalendarCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(
             result.stdout
-                == "date,weekday,open,reason,holiday,hours\n2027-06-25,Fri,true,,,07:00-20:00\n2027-06-26,Sat,true,,,10:00-14:00\n"
+                == "date,weekday,open,reason,holiday,hours,note\n2027-06-25,Fri,true,,,07:00-20:00,\n2027-06-26,Sat,true,,,10:00-14:00,\n"
         )
     }
 

@@ -275,6 +275,10 @@ struct StaffCommandTests {
             try d.ctlOK(["hours", "calendar", "--from", try date(0), "--to", try date(0), "--format", "json"]))
         #expect(calendarDays.first?["reason"] as? String == "closed_closure")
         #expect(calendarDays.first?["note"] as? String == "water damage")
+        let calendarCSV = try d.ctlOK([
+            "hours", "calendar", "--from", try date(0), "--to", try date(0), "--format", "csv",
+        ])
+        #expect(calendarCSV.hasSuffix(",false,closed_closure,,,water damage\n"), "\(calendarCSV)")
         let special = try object(
             try d.ctlOK([
                 "hours", "special", "add", "--date", try date(30), "--hours", "10:00-14:00", "--reason", "inventory",

@@ -85,7 +85,8 @@ struct RegistryTests {
             row(6, "new@vm.fi", 3, 4),  // identical to line 5
             row(7, "new@vm.fi", 3.5, 5),  // overlaps line 5
         ]
-        let plan = try f.store.planImport(rows)
+        let planned = try f.store.planImport(rows)
+        let plan = planned.report
         #expect(plan.dryRun && plan.added == 4 && plan.duplicateLines == [2, 6])
         #expect(
             plan.newHolders.map(\.email) == ["old@vm.fi", "new@vm.fi"] && plan.newHolders.allSatisfy { $0.id == nil })
@@ -93,7 +94,7 @@ struct RegistryTests {
             plan.overlaps.map(\.line) == [3, 7] && plan.overlaps[0].registration == 1 && plan.overlaps[1].otherLine == 5
         )
         #expect(try f.store.holders().count == 1)  // a dry run changes nothing
-        guard case .imported(let report) = try f.store.apply(.importRegistrations(rows), context).result else {
+        guard case .imported(let report) = try f.store.apply(.importRegistrations(planned), context).result else {
             Issue.record("no import")
             return
         }
@@ -103,8 +104,40 @@ struct RegistryTests {
         #expect(try f.store.holder(HolderID(rawValue: 3))?.profile == "visitor")
         #expect(try f.store.registrations().count == 5)
         // The same file again adds nothing.
-        guard case .imported(let again) = try f.store.apply(.importRegistrations(rows), context).result else { return }
+        // The same plan again (made before the import) is planned again inside the transaction: it adds nothing.
+        guard case .imported(let again) = try f.store.apply(.importRegistrations(planned), context).result else {
+            Issue.record("no second import")
+            return
+        }
         #expect(again.added == 0 && again.duplicateLines == [2, 3, 4, 5, 6, 7] && again.newHolders.isEmpty)
+        #expect(try f.problem() == nil)
+    }
+
+    @Test("a plan made before another change is planned again when applied: nothing duplicated, e-mails matched")
+    func stalePlan() throws {
+        let f = try StoreFixture()
+        defer { f.cleanUp() }
+        let rows = [row(2, "new@vm.fi", 0, 1), row(3, "other@vm.fi", 0, 1)]
+        let planned = try f.store.planImport(rows)
+        #expect(planned.report.newHolders.count == 2)
+        // Meanwhile staff add the first person by hand, with that very registration.
+        let added = try f.store.addHolder(name: "New", profile: "member", email: "NEW@vm.fi", context)
+        _ = try f.store.addRegistration(
+            holder: added.id, from: StoreFixture.start, until: StoreFixture.start.addingTimeInterval(86_400), context)
+        guard case .imported(let report) = try f.store.apply(.importRegistrations(planned), context).result else {
+            Issue.record("no import")
+            return
+        }
+        #expect(report.duplicateLines == [2] && report.added == 1)
+        #expect(report.newHolders.map(\.email) == ["other@vm.fi"])
+        #expect(try f.store.holders().count == 2 && f.store.registrations().count == 2)
+        // Applied as planned when nothing came in between: the report is the plan's, with ids.
+        let next = try f.store.planImport([row(4, "third@vm.fi", 2, 3)])
+        guard case .imported(let third) = try f.store.apply(.importRegistrations(next), context).result else {
+            Issue.record("no third import")
+            return
+        }
+        #expect(third.newHolders.map(\.id) == [HolderID(rawValue: 3)] && !third.dryRun)
         #expect(try f.problem() == nil)
     }
 
@@ -115,7 +148,9 @@ struct RegistryTests {
         let before = try f.store.events().count
         // The second row's name is empty: the holder table refuses it, inside the transaction.
         let rows = [row(2, "a@x.fi", 0, 1), row(3, "b@x.fi", 0, 1, name: " ")]
-        #expect(throws: StoreError.self) { try f.store.apply(.importRegistrations(rows), context) }
+        #expect(throws: StoreError.self) {
+            try f.store.apply(.importRegistrations(try f.store.planImport(rows)), context)
+        }
         #expect(try f.store.holders().isEmpty && f.store.registrations().isEmpty)
         #expect(try f.store.events().count == before)
     }
