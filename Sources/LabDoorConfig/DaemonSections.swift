@@ -1,8 +1,8 @@
 import Foundation
 
-/// Parses the daemon's sections: `[paths]`, `[door]`, `[[reader]]`, `[alarms]`, `[clock]`, `[metrics]`.
+/// Parses the daemon's sections: `[paths]`, `[door]`, `[[reader]]`, `[alarms]`, `[clock]`, `[metrics]`, `[log]`.
 enum DaemonSections {
-    static let tables = ["paths", "door", "reader", "alarms", "clock", "metrics"]
+    static let tables = ["paths", "door", "reader", "alarms", "clock", "metrics", "log"]
 
     /// Parses the sections into `config`, collecting every problem in `problems`.
     static func parse(
@@ -90,6 +90,11 @@ enum DaemonSections {
             guard var metrics = try root.table("metrics") else { return }
             config.metricsTextfile = try absolutePath(&metrics, "textfile")
             try metrics.rejectUnknownKeys(allowed: ["textfile"])
+        }
+        problems.check { () throws(ConfigurationError) in
+            guard var log = try root.table("log") else { return }
+            if let days = try log.integer("retention_days", in: 1...36_500) { config.retentionDays = days }
+            try log.rejectUnknownKeys(allowed: ["retention_days"])
         }
     }
 

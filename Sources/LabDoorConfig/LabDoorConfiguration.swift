@@ -45,6 +45,8 @@ public struct LabDoorConfiguration: Hashable, Sendable {
     public var clockTrust: ClockTrustSource = .system
     /// A Prometheus textfile-collector file to write metrics to, if any.
     public var metricsTextfile: String?
+    /// How long events are kept at least: `audit purge` refuses a younger cut-off unless forced.
+    public var retentionDays = 365
 
     /// The Lab's defaults. Throws when the system has no zone data for Europe/Helsinki.
     public static func labDefaults(file: String = "(defaults)") throws(ConfigurationError) -> LabDoorConfiguration {

@@ -96,6 +96,9 @@ public protocol AccessStore: RegistryReader {
     func weekdayHours() throws(StoreError) -> [StoredWeekdayHours]
     /// Events matching `filter`, oldest first.
     func events(_ filter: EventFilter) throws(StoreError) -> [LoggedEvent]
+    /// Where a listing of only the newest `count` events matching `filter` starts: the seq to list `after` (0
+    /// when fewer match).
+    func startOfNewest(_ filter: EventFilter, count: Int) throws(StoreError) -> Int64
 
     /// Appends events in one transaction; returns them as logged.
     func append(_ records: [EventRecord]) throws(StoreError) -> [LoggedEvent]

@@ -2,14 +2,18 @@ import Foundation
 import LabDoorConfig
 import LabDoorCore
 import LabDoorProtocol
+import LabDoorStore
 
 extension ControlRouter {
     /// labdoord's command table: every command of `ControlCommands.all`, each with its handler. Reads run on
     /// the client's thread (`query`: the store's reader connections and the published policy), changes on the
     /// decision loop.
-    static func standard(store: any AccessStore, view: PolicyView) -> ControlRouter {
+    static func standard(
+        store: any AccessStore, view: PolicyView, archive: LabDoorStore? = nil, snapshotDirectory: String = "/tmp"
+    ) -> ControlRouter {
         var router = ControlRouter()
         let queries = RegistryQueries(store: store, view: view)
+        let audit = AuditQueries(archive: archive, snapshotDirectory: snapshotDirectory, view: view)
         router.loop(StatusCommand.self) { _, _, daemon in StatusHandlers.status(daemon) }
         router.loop(DoorStatusCommand.self) { _, _, daemon in StatusHandlers.door(daemon) }
         router.query(HolderListCommand.self) { command, _ throws(ControlError) in try queries.holders(command) }
@@ -58,10 +62,22 @@ extension ControlRouter {
         router.loop(DoorReleaseCommand.self, DoorHandlers.release)
         router.loop(DoorSimulateCommand.self, DoorHandlers.simulate)
         router.query(EventsListCommand.self) { command, _ throws(ControlError) in try queries.events(command) }
-        router.stream(EventsFollowCommand.self) { command, _, emit in
-            EventFollower(store: store).follow(after: command.after, emit: emit)
+        router.stream(EventsFollowCommand.self) { command, _, emit throws(ControlError) in
+            let filter = try queries.eventFilter(
+                since: command.since, until: nil, holder: command.holder, outcome: command.outcome,
+                reason: command.reason)
+            EventFollower(store: store).follow(after: command.after, filter: filter, emit: emit)
         }
         router.loop(AuditPurgeCommand.self, RegistryHandlers.purge)
+        router.query(AuditPubkeyCommand.self) { _, _ throws(ControlError) in try audit.keys() }
+        router.query(AuditCheckpointCommand.self) { _, _ throws(ControlError) in try audit.latestCheckpoint() }
+        router.query(AuditCheckpointsCommand.self) { command, _ throws(ControlError) in
+            try audit.checkpoints(command)
+        }
+        router.stream(AuditSnapshotCommand.self) { _, _, emit throws(ControlError) in try audit.snapshot(emit: emit) }
+        router.query(ReportCommand.self) { command, _ throws(ControlError) in
+            try audit.report(command, now: Date())
+        }
         return router
     }
 }

@@ -67,6 +67,7 @@ public enum DaemonRunner {
             printError("labdoord: \(error)")
             return configurationExitStatus
         }
+        LabDoorStore.removeLeftoverSnapshots(in: config.paths.stateDirectory)  // a crash mid-snapshot leaves one
         // 3. The store: never start on a damaged or foreign log.
         let store: LabDoorStore
         do {
@@ -131,7 +132,10 @@ public enum DaemonRunner {
                             logger: Logger(label: "labdoord.readers"))),
                     .init(
                         service: ControlService(
-                            server: server, router: .standard(store: store, view: daemon.view),
+                            server: server,
+                            router: .standard(
+                                store: store, view: daemon.view, archive: store,
+                                snapshotDirectory: config.paths.stateDirectory),
                             continuation: continuation)),
                     .init(service: ReloadSignalService(configPath: options.configPath, continuation: continuation)),
                 ],

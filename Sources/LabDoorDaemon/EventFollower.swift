@@ -15,19 +15,26 @@ struct EventFollower: Sendable {
 
     let store: any AccessStore
 
-    /// Follows from `after` (nil: from the newest event) until `emit` returns false or the store fails.
-    func follow(after start: Int64?, emit: (FollowItem) -> Bool) {
-        guard var after = start ?? newestSeq() else { return }
+    /// Follows the events matching `filter` from `after` (nil: from the first at or after `filter.since`, or
+    /// without `since` from the newest event) until `emit` returns false or the store fails. Events carry the
+    /// holder's name, as `events.list` gives them.
+    func follow(after start: Int64?, filter: EventFilter = EventFilter(), emit: (FollowItem) -> Bool) {
+        guard var after = start ?? (filter.since == nil ? newestSeq() : 0) else { return }
         var quietSince = ContinuousClock.now
         while true {
             let page: [LoggedEvent]
+            let named: [JSONValue]
+            var query = filter
+            query.afterSeq = after
+            query.first = Self.pageSize
             do {
-                page = try store.events(EventFilter(afterSeq: after, first: Self.pageSize))
+                page = try store.events(query)
+                named = try EventListing.named(page, store)
             } catch {
                 return  // the client sees the stream end; the daemon's log has the store error
             }
-            for event in page {
-                guard emit(.event(event.json)) else { return }
+            for (event, json) in zip(page, named) {
+                guard emit(.event(json)) else { return }
                 after = event.seq
             }
             if page.count == Self.pageSize { continue }  // more history: no pause

@@ -112,13 +112,32 @@ enum RegistryHandlers {
         _ command: AuditPurgeCommand, _ caller: Caller, _ daemon: isolated DoorDaemon
     ) throws(ControlError) -> PurgeResult {
         let before = try daemon.instant(command.before, argument: "before")
-        guard before <= daemon.ports.clock.now() else {
+        let now = daemon.ports.clock.now()
+        guard before <= now else {
             throw ControlError(
                 .badRequest, "before \(command.before) is in the future; nothing newer than now can be purged")
         }
+        let retention = daemon.config.retentionDays
+        let kept = now.addingTimeInterval(-Double(retention) * 86_400)
+        if before > kept, command.force != true {
+            throw ControlError(
+                .badRequest,
+                "events younger than the retention period (\(retention) days, [log] retention_days) are kept: the latest cut-off is \(daemon.config.zone.iso(kept)); pass --force to purge younger events anyway"
+            )
+        }
+        let zone = daemon.config.zone
+        if command.dryRun == true {
+            let store = daemon.ports.store
+            return try refused { () throws(StoreError) in
+                let last = try store.events(EventFilter(until: before, limit: 1)).last?.seq
+                let first = try store.events(EventFilter(first: 1)).first?.seq
+                let removed = last.flatMap { last in first.map { max(0, last - $0 + 1) } } ?? 0
+                return PurgeResult(removed: removed, anchorSeq: last, before: zone.iso(before), dryRun: true)
+            }
+        }
         let applied = try refused { () throws(StoreError) in try daemon.purge(before: before, actor: caller.user) }
         return PurgeResult(
-            removed: Int64(applied.removed), anchorSeq: applied.anchorSeq, before: daemon.config.zone.iso(before))
+            removed: Int64(applied.removed), anchorSeq: applied.anchorSeq, before: zone.iso(before), dryRun: false)
     }
 
     private static func requireProfile(_ profile: String, _ daemon: isolated DoorDaemon) throws(ControlError) {

@@ -115,18 +115,44 @@ struct RegistryQueries: Sendable {
 
     func events(_ command: EventsListCommand) throws(ControlError) -> Page<JSONValue> {
         let limit = try Paging.limit(command.limit)
+        var filter = try eventFilter(
+            since: command.since, until: command.until, holder: command.holder, outcome: command.outcome,
+            reason: command.reason)
+        filter.first = limit
+        if let after = command.after {
+            filter.afterSeq = after
+        } else if let tail = command.tail {
+            guard tail >= 1 else { throw ControlError(.badRequest, "tail must be at least 1") }
+            let matching = filter
+            filter.afterSeq = try refused { () throws(StoreError) in
+                try store.startOfNewest(matching, count: Int(clamping: tail))
+            }
+        }
+        let page = filter
+        return try refused { () throws(StoreError) in
+            let events = try store.events(page)
+            return Page(
+                items: try EventListing.named(events, store),
+                nextAfter: events.count == limit ? events.last?.seq : nil)
+        }
+    }
+
+    /// The filter of `events.list` and `events.follow`, from the arguments as typed (times in the site zone).
+    func eventFilter(
+        since: String?, until: String?, holder: Int64?, outcome: String?, reason: String?
+    ) throws(ControlError) -> EventFilter {
         let zone = zone
         func time(_ text: String?, _ argument: String) throws(ControlError) -> Date? {
             guard let text else { return nil }
             return try ControlArguments.instant(text, argument: argument, zone: zone)
         }
-        let outcome = try command.outcome.map { text throws(ControlError) in
+        let outcome = try outcome.map { text throws(ControlError) in
             guard let outcome = Outcome(rawValue: text) else {
                 throw ControlError(.badRequest, "outcome must be granted or denied, not \(text)")
             }
             return outcome
         }
-        let reason = try command.reason.map { text throws(ControlError) in
+        let reason = try reason.map { text throws(ControlError) in
             guard let reason = ReasonCode(rawValue: text) else {
                 throw ControlError(
                     .badRequest,
@@ -135,17 +161,17 @@ struct RegistryQueries: Sendable {
             }
             return reason
         }
-        let filter = EventFilter(
-            since: try time(command.since, "since"), until: try time(command.until, "until"),
-            holderID: command.holder.map(HolderID.init(rawValue:)), outcome: outcome, reason: reason,
-            afterSeq: command.after, first: limit)
-        return try refused { () throws(StoreError) in
-            let events = try store.events(filter)
-            let names = try store.holderNames(Set(events.compactMap(\.record.holderID)))
-            return Page(
-                items: events.map { EventListing.json($0, names: names) },
-                nextAfter: events.count == limit ? events.last?.seq : nil)
-        }
+        return EventFilter(
+            since: try time(since, "since"), until: try time(until, "until"),
+            holderID: holder.map(HolderID.init(rawValue:)), outcome: outcome, reason: reason)
+    }
+}
+
+extension EventListing {
+    /// Events in their documented JSON with the holders' names joined in (one query per page).
+    static func named(_ events: [LoggedEvent], _ store: any AccessStore) throws(StoreError) -> [JSONValue] {
+        let names = try store.holderNames(Set(events.compactMap(\.record.holderID)))
+        return events.map { json($0, names: names) }
     }
 }
 

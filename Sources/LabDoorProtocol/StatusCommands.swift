@@ -139,11 +139,27 @@ public struct EventsFollowCommand: ControlCommand {
     /// Readers may follow.
     public static let role = ControlRole.audit
 
-    /// Start after this seq (nil: only events committed from now on).
+    /// Start after this seq (nil: only events committed from now on, unless `since` says where).
     public var after: Int64?
+    /// Start with the first event at or after this time, as typed (when `after` is absent).
+    public var since: String?
+    /// Only this holder's events.
+    public var holder: Int64?
+    /// Only badge decisions with this outcome (`granted`, `denied`).
+    public var outcome: String?
+    /// Only events with this reason code.
+    public var reason: String?
 
     /// The command.
-    public init(after: Int64? = nil) { self.after = after }
+    public init(
+        after: Int64? = nil, since: String? = nil, holder: Int64? = nil, outcome: String? = nil, reason: String? = nil
+    ) {
+        self.after = after
+        self.since = since
+        self.holder = holder
+        self.outcome = outcome
+        self.reason = reason
+    }
 }
 
 /// `events.list`: a page of logged events, oldest first, filtered. Each event is its documented JSON (docs/cli.md)
@@ -170,11 +186,13 @@ public struct EventsListCommand: PagedCommand {
     public var after: Int64?
     /// Page size.
     public var limit: Int64?
+    /// Without `after`: start where only the newest `tail` matching events remain (`events --limit N`).
+    public var tail: Int64?
 
     /// The command.
     public init(
         since: String? = nil, until: String? = nil, holder: Int64? = nil, outcome: String? = nil,
-        reason: String? = nil, after: Int64? = nil, limit: Int64? = nil
+        reason: String? = nil, after: Int64? = nil, limit: Int64? = nil, tail: Int64? = nil
     ) {
         self.since = since
         self.until = until
@@ -183,6 +201,7 @@ public struct EventsListCommand: PagedCommand {
         self.reason = reason
         self.after = after
         self.limit = limit
+        self.tail = tail
     }
 }
 
@@ -194,18 +213,22 @@ public struct PurgeResult: Codable, Hashable, Sendable {
     public var anchorSeq: Int64?
     /// The cut-off (site zone).
     public var before: String
+    /// Only counted: nothing was removed.
+    public var dryRun: Bool
 
     /// Creates the value.
-    public init(removed: Int64, anchorSeq: Int64?, before: String) {
+    public init(removed: Int64, anchorSeq: Int64?, before: String, dryRun: Bool = false) {
         self.removed = removed
         self.anchorSeq = anchorSeq
         self.before = before
+        self.dryRun = dryRun
     }
 
     enum CodingKeys: String, CodingKey {
         case removed
         case anchorSeq = "anchor_seq"
         case before
+        case dryRun = "dry_run"
     }
 }
 
@@ -220,9 +243,23 @@ public struct AuditPurgeCommand: ControlCommand {
 
     /// The cut-off, as typed (a date or time in the site zone, or with an offset); the daemon parses it.
     public var before: String
+    /// Only count what would be removed.
+    public var dryRun: Bool?
+    /// Purge even events younger than the configured retention (`[log] retention_days`).
+    public var force: Bool?
 
     /// The command.
-    public init(before: String) { self.before = before }
+    public init(before: String, dryRun: Bool? = nil, force: Bool? = nil) {
+        self.before = before
+        self.dryRun = dryRun
+        self.force = force
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case before
+        case dryRun = "dry_run"
+        case force
+    }
 }
 
 /// Every command the protocol defines (docs/control.md lists each one; a test checks it).
@@ -238,5 +275,7 @@ public enum ControlCommands {
         ClosureRemoveCommand.self, HoursCalendarCommand.self, CheckCommand.self, DoorUnlockCommand.self,
         DoorLockCommand.self, DoorLockdownCommand.self, DoorHoldOpenCommand.self, DoorReleaseCommand.self,
         DoorSimulateCommand.self, EventsListCommand.self, EventsFollowCommand.self, AuditPurgeCommand.self,
+        AuditPubkeyCommand.self, AuditCheckpointCommand.self, AuditCheckpointsCommand.self, AuditSnapshotCommand.self,
+        ReportCommand.self,
     ]
 }

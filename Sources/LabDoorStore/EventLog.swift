@@ -166,6 +166,29 @@ extension LabDoorStore {
 
     /// Events matching `filter`, oldest first (with `limit`, the newest `limit` of them, still oldest first).
     public func events(_ filter: EventFilter = EventFilter()) throws(StoreError) -> [LoggedEvent] {
+        let (whereClause, args) = Self.conditions(filter)
+        let sql: String
+        if let limit = filter.limit {
+            sql =
+                "SELECT * FROM (SELECT * FROM event \(whereClause) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
+        } else if let first = filter.first {
+            sql = "SELECT * FROM event \(whereClause) ORDER BY seq LIMIT \(max(0, first))"
+        } else {
+            sql = "SELECT * FROM event \(whereClause) ORDER BY seq"
+        }
+        return try wrap {
+            try database.read { db in
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
+                var events: [LoggedEvent] = []
+                while let row = try cursor.next() { events.append(try Self.event(from: row)) }
+                return events
+            }
+        }
+    }
+
+    /// The `WHERE` clause (empty when the filter matches everything) and its arguments for `filter`; `limit` and
+    /// `first` are not conditions.
+    static func conditions(_ filter: EventFilter) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments = StatementArguments()
         if let since = filter.since {
@@ -192,25 +215,7 @@ extension LabDoorStore {
             conditions.append("seq > ?")
             arguments += [after]
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql: String
-        if let limit = filter.limit {
-            sql =
-                "SELECT * FROM (SELECT * FROM event \(whereClause) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
-        } else if let first = filter.first {
-            sql = "SELECT * FROM event \(whereClause) ORDER BY seq LIMIT \(max(0, first))"
-        } else {
-            sql = "SELECT * FROM event \(whereClause) ORDER BY seq"
-        }
-        let args = arguments
-        return try wrap {
-            try database.read { db in
-                let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
-                var events: [LoggedEvent] = []
-                while let row = try cursor.next() { events.append(try Self.event(from: row)) }
-                return events
-            }
-        }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
     static func event(from row: Row) throws(DamagedRow) -> LoggedEvent {

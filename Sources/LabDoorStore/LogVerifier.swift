@@ -68,12 +68,19 @@ public struct LogVerifier: Sendable {
     ///   - publicKey: the auditor's copy of the site key; nil to use the key recorded in the database (which
     ///     detects accidental damage but not a log re-signed by someone who replaced that key too).
     ///   - kept: a checkpoint the auditor kept; detects a truncated tail.
-    public func verify(publicKey: LogPublicKey?, kept: Checkpoint? = nil) throws -> Report {
+    ///   - progress: told how many events were checked, every few thousand (for a progress bar).
+    public func verify(
+        publicKey: LogPublicKey?, kept: Checkpoint? = nil, progress: ((Int) -> Void)? = nil
+    ) throws -> Report {
         let key = try publicKey ?? store.publicKey()
-        return try store.database.read { db in try verify(db, key: key, independent: publicKey != nil, kept: kept) }
+        return try store.database.read { db in
+            try verify(db, key: key, independent: publicKey != nil, kept: kept, progress: progress)
+        }
     }
 
-    private func verify(_ db: Database, key: LogPublicKey, independent: Bool, kept: Checkpoint?) throws -> Report {
+    private func verify(
+        _ db: Database, key: LogPublicKey, independent: Bool, kept: Checkpoint?, progress: ((Int) -> Void)?
+    ) throws -> Report {
         var notes: [String] = []
         var problems: [Problem] = []
         func problem(_ seq: Int64, _ message: String) { problems.append(Problem(seq: seq, message: message)) }
@@ -137,6 +144,7 @@ public struct LogVerifier: Sendable {
         var firstSeq: Int64?
         var lastSeq: Int64?
         while let row = try cursor.next() {
+            if let progress, count % 4096 == 0 { progress(count) }
             let values = columns.map { row[$0] as DatabaseValue }
             guard let seq = Int64.fromDatabaseValue(row["seq"]) else {
                 problem(expectedSeq, "a row has no seq")

@@ -204,6 +204,15 @@ public final class InMemoryStore: AccessStore {
         return matching
     }
 
+    /// The seq after which the newest `count` matching events start (0 when fewer match).
+    public func startOfNewest(_ filter: EventFilter, count: Int) throws(StoreError) -> Int64 {
+        var filter = filter
+        filter.limit = count + 1
+        filter.first = nil
+        let newest = try events(filter)
+        return newest.count > count ? newest[0].seq : 0
+    }
+
     // MARK: Writes
 
     /// Appends events (throws the failure while failing).

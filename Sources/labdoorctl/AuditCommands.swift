@@ -9,7 +9,9 @@ extension LabDoorCtl {
     struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify, export and purge the tamper-evident event log.",
-            subcommands: [Verify.self, Export.self, Pubkey.self, CheckpointCommand.self, Purge.self])
+            subcommands: [
+                Verify.self, Snapshot.self, Export.self, Pubkey.self, CheckpointCommand.self, Purge.self,
+            ])
     }
 }
 
@@ -60,16 +62,36 @@ extension LabDoorCtl.Audit {
                     $0, as: Checkpoint.init(text:),
                     expected: "a LabDoor checkpoint (a line \"labdoor-checkpoint-v1 seq=…\")")
             }
+            // Without --db and without read access to the device's database (an auditor's case), verify a fresh
+            // snapshot that the daemon streams.
+            var path = global.databasePath
+            var temporary: String?
+            if global.db == nil, !FileManager.default.isReadableFile(atPath: path) {
+                let directory = FileManager.default.temporaryDirectory.path
+                let copy = "\(directory)/labdoor-verify-\(getpid()).db"
+                do {
+                    try Snapshot.fetch(to: copy, global)
+                } catch let failure as Failure {
+                    throw ExitWith(message: failure.message, code: failure.exit == .forbidden ? 4 : 2)
+                }
+                path = copy
+                temporary = copy
+            }
+            defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
             let store: LabDoorStore
             do {
-                store = try LabDoorStore(readOnlyPath: global.databasePath)
+                store = try LabDoorStore(readOnlyPath: path)
             } catch .damaged(let path, let report) {
                 throw ExitWith(message: "FAILED: \(path) is damaged: \(report)", code: 1)
             } catch {
                 throw ExitWith(message: error.description, code: 2)
             }
+            let progress = Progress.bar("verifying", total: nil, unit: " events", quiet: global.quiet)
+            if let progress, let total = try? store.eventCount() { progress.setTotal(total) }
+            defer { progress?.finish() }
             do {
-                return try LogVerifier(store: store).verify(publicKey: key, kept: kept)
+                return try LogVerifier(store: store).verify(
+                    publicKey: key, kept: kept, progress: progress.map { bar in { bar.update(Int64($0)) } })
             } catch let failure as LogVerifier.Failure {
                 // The first bad seq is the headline; every other one follows, so that damage early in the log
                 // cannot hide tampering later.
@@ -86,30 +108,42 @@ extension LabDoorCtl.Audit {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export the whole log with hashes (json: also the public key, anchor and checkpoints).")
+            abstract: "Export the whole log with hashes (json: also the public key, anchor and checkpoints).",
+            discussion: """
+                Through labdoord, or read-only on a database file with --db. Streamed: any size of log is \
+                written a page at a time.
+                """)
 
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let store = try openReadOnly(global.databasePath)
             let zone = try loadConfiguration(global.config).zone
-            let events = try storeCall { () throws(StoreError) in try store.events() }
+            let source = try EventSource(global, zone: zone)
+            let progress = Progress.bar("exporting", total: nil, unit: " events", quiet: global.quiet)
+            defer { progress?.finish() }
             switch global.format {
             case .json:
-                let key = try storeCall { () throws(StoreError) in try store.publicKey() }
-                let anchor = try storeCall { () throws(StoreError) in try store.anchor() }
-                let checkpoints = try storeCall { () throws(StoreError) in try store.checkpoints() }
-                print("{\"public_key\":\(JSONValue.string(key.description)),")
-                print(
-                    "\"anchor\":\(anchor.map { JSONValue.object([("seq", .int($0.seq)), ("hash", .string($0.hash)), ("time", .string($0.time)), ("key", .string($0.keyID)), ("signature", .string($0.signature.base64EncodedString()))]) } ?? .null),"
-                )
-                print(
-                    "\"checkpoints\":["
-                        + checkpoints.map { JSONValue.string($0.description).description }.joined(separator: ",\n")
-                        + "],")
-                print("\"events\":" + EventOutput.render(events, format: .json, zone: zone) + "}")
+                let keys = try source.keys()
+                print("{\"public_key\":\(JSONValue.string(keys.publicKey)),")
+                print("\"anchor\":\(try keys.anchor.map { try json($0) } ?? .null),")
+                print("\"checkpoints\":[", terminator: "")
+                var first = true
+                try source.eachCheckpointPage { page in
+                    for checkpoint in page {
+                        print((first ? "\n" : ",\n") + JSONValue.string(checkpoint).description, terminator: "")
+                        first = false
+                    }
+                }
+                print(first ? "]," : "\n],")
+                print("\"events\":", terminator: "")
+                let printer = EventPrinter(format: .json, zone: zone, columns: EventOutput.columns)
+                try source.each(EventsListCommand(), tail: nil, named: false, progress: progress) { printer.print($0) }
+                printer.finish()
+                print("}")
             case .csv, .table:
-                print(EventOutput.render(events, format: .csv, zone: zone))
+                let printer = EventPrinter(format: .csv, zone: zone, columns: EventOutput.columns)
+                try source.each(EventsListCommand(), tail: nil, named: false, progress: progress) { printer.print($0) }
+                printer.finish()
             }
         }
     }
@@ -121,8 +155,8 @@ extension LabDoorCtl.Audit {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let store = try openReadOnly(global.databasePath)
-            print(try storeCall { () throws(StoreError) in try store.publicKey() })
+            let source = try EventSource(global, zone: try loadConfiguration(global.config).zone)
+            print(try source.keys().publicKey)
         }
     }
 
@@ -134,11 +168,115 @@ extension LabDoorCtl.Audit {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let store = try openReadOnly(global.databasePath)
-            guard let checkpoint = try storeCall({ () throws(StoreError) in try store.latestCheckpoint() }) else {
-                throw Failure(message: "\(global.databasePath) has no checkpoint yet (the log is empty)")
+            let source = try EventSource(global, zone: try loadConfiguration(global.config).zone)
+            guard let checkpoint = try source.latestCheckpoint() else {
+                throw Failure(message: "there is no checkpoint yet (the log is empty)")
             }
             print(checkpoint)
+        }
+    }
+
+    struct Snapshot: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Save a consistent copy of the database, made and streamed by labdoord, to FILE.",
+            discussion: """
+                For auditors without access to the state directory: check the copy offline with \
+                `labdoorctl audit verify --db FILE --pubkey KEY`. FILE must not exist; it is written whole or \
+                not at all (its SHA-256 is checked).
+                """)
+
+        @Argument(help: "Where to write the copy (a new file).")
+        var file: String
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let (bytes, digest) = try Self.fetch(to: file, global)
+            if global.format == .json {
+                print(
+                    JSONValue.object([
+                        ("file", .string(file)), ("bytes", .int(bytes)), ("sha256", .string(digest)),
+                    ]))
+            } else {
+                print("wrote \(file): \(bytes) bytes, sha256 \(digest)")
+            }
+        }
+
+        /// Streams a snapshot from the daemon into `path` (a temporary name first, renamed when whole and its
+        /// digest checked); returns its size and SHA-256.
+        @discardableResult
+        static func fetch(to path: String, _ global: GlobalOptions) throws -> (Int64, String) {
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw Failure("\(path) exists already; give a new file name", exit: .usage)
+            }
+            let partial = path + ".partial"
+            let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw Failure("cannot create \(partial): \(String(cString: strerror(errno)))", exit: .usage)
+            }
+            var closed = false
+            defer {
+                if !closed { close(fd) }
+                unlink(partial)
+            }
+            let client = try ControlClient(socketPath: global.socket)
+            let progress = Progress.bar("snapshot", total: nil, unit: "B", quiet: global.quiet)
+            var hasher = SnapshotDigest()
+            var written: Int64 = 0
+            var end: (Int64, String)?
+            var failure: Failure?
+            try client.stream(AuditSnapshotCommand()) { item in
+                guard failure == nil, end == nil else { return }
+                switch item {
+                case .start(let bytes):
+                    progress?.setTotal(bytes)
+                case .chunk(let text):
+                    guard let data = Data(base64Encoded: text) else {
+                        failure = Failure("labdoord sent a chunk that is not base64")
+                        return
+                    }
+                    let ok = data.withUnsafeBytes { buffer in
+                        guard let base = buffer.baseAddress else { return true }
+                        var offset = 0
+                        while offset < buffer.count {
+                            let n = write(fd, base + offset, buffer.count - offset)
+                            if n < 0, errno == EINTR { continue }
+                            if n <= 0 { return false }
+                            offset += n
+                        }
+                        return true
+                    }
+                    guard ok else {
+                        failure = Failure("cannot write \(partial): \(String(cString: strerror(errno)))", exit: .usage)
+                        return
+                    }
+                    hasher.update(data)
+                    written += Int64(data.count)
+                    progress?.update(written)
+                case .end(let bytes, let sha256):
+                    end = (bytes, sha256)
+                }
+            } until: {
+                end != nil || failure != nil
+            }
+            progress?.finish()
+            if let failure { throw failure }
+            guard let (bytes, sha256) = end else { throw Failure("labdoord ended the snapshot before its end") }
+            let digest = hasher.hex
+            guard bytes == written, digest == sha256 else {
+                throw Failure(
+                    "the snapshot arrived damaged (\(written) of \(bytes) bytes, sha256 \(digest), expected \(sha256)); nothing was written"
+                )
+            }
+            guard fsync(fd) == 0 else {
+                throw Failure("cannot write \(partial) to disk: \(String(cString: strerror(errno)))", exit: .usage)
+            }
+            close(fd)
+            closed = true
+            guard rename(partial, path) == 0 else {
+                throw Failure("cannot rename \(partial) to \(path): \(String(cString: strerror(errno)))", exit: .usage)
+            }
+            return (bytes, digest)
         }
     }
 
@@ -153,11 +291,20 @@ extension LabDoorCtl.Audit {
         @Option(help: "Remove events before this date (YYYY-MM-DD, site time zone) or time.")
         var before: String
 
+        @Flag(help: "Only count what would be removed; change nothing.")
+        var dryRun = false
+
+        @Flag(help: "Purge even events younger than the retention period ([log] retention_days).")
+        var force = false
+
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            try send(AuditPurgeCommand(before: before), global) {
-                "purged \($0.removed) events before \($0.before); the log still verifies from its anchor"
+            try send(AuditPurgeCommand(before: before, dryRun: dryRun ? true : nil, force: force ? true : nil), global)
+            {
+                $0.dryRun
+                    ? "dry run: \($0.removed) events before \($0.before) would be purged (nothing changed)"
+                    : "purged \($0.removed) events before \($0.before); the log still verifies from its anchor"
             }
         }
     }

@@ -43,10 +43,13 @@ final class ControlClient {
         return try Self.decode(try receive(), C.self)
     }
 
-    /// Sends a streaming command and hands every item to `onItem` until the daemon ends the stream.
-    func stream<C: ControlCommand>(_ command: C, onItem: (C.Result) -> Void) throws(Failure) {
+    /// Sends a streaming command and hands every item to `onItem` until `until` says the stream is complete
+    /// (never, by default: until the daemon ends it).
+    func stream<C: ControlCommand>(
+        _ command: C, onItem: (C.Result) -> Void, until: () -> Bool = { false }
+    ) throws(Failure) {
         try send(command)
-        while true { onItem(try Self.decode(try receive(), C.self)) }
+        while !until() { onItem(try Self.decode(try receive(), C.self)) }
     }
 
     private func send<C: ControlCommand>(_ command: C) throws(Failure) {

@@ -1,8 +1,9 @@
+import Foundation
 import LabDoorCore
 import LabDoorStore
 
-/// The event formats. JSON and CSV carry UTC times and every column (a stable, documented interface:
-/// docs/cli.md); the table shows site-zone times for people.
+/// The event formats. JSON and CSV carry the log's UTC times and every column (a stable, documented interface:
+/// docs/cli.md); the table shows site-zone times with their offset, for people.
 enum EventOutput {
     static let columns = [
         "seq", "time", "kind", "reader", "badge", "holder", "outcome", "reason", "actor", "details", "clock_trusted",
@@ -10,6 +11,18 @@ enum EventOutput {
     ]
     /// The columns of `events`: the log's, with the holder's name joined in after the holder id.
     static let namedColumns = columns.flatMap { $0 == "holder" ? ["holder", "holder_name"] : [$0] }
+
+    /// An event without the joined-in `holder_name`: the log's own columns (`audit export`).
+    static func withoutNames(_ event: JSONValue) -> JSONValue {
+        guard case .object(let members) = event else { return event }
+        return .object(members.filter { $0.0 != "holder_name" })
+    }
+
+    /// The table's columns and their widths; the header and every row use them, so they line up.
+    static let tableColumns: [(name: String, width: Int)] = [
+        ("SEQ", 8), ("TIME", 25), ("KIND", 22), ("OUTCOME", 7), ("READER", 8), ("HOLDER", 24), ("REASON", 22),
+        ("DETAILS", 0),
+    ]
 
     /// One event in the chosen format, rendered from its JSON form (the documented interface), so that listed
     /// events and events streamed by `--follow` look the same.
@@ -32,40 +45,66 @@ enum EventOutput {
         case .csv:
             return columns.map { CalendarOutput.csvField(text($0) ?? "") }.joined(separator: ",")
         case .table:
-            let time = text("time").flatMap(UTCTimestamp.parse).map { zone.local($0) }
+            let time = text("time").flatMap(UTCTimestamp.parse).map {
+                zone.iso($0).replacingOccurrences(of: "T", with: " ")
+            }
             let holder = [text("holder"), text("holder_name")].compactMap { $0 }.joined(separator: " ")
-            let fields = [
-                (text("seq") ?? "?").leftPadded(6), time.map { "\($0.date) \($0.time.hhmmss)" } ?? "?",
-                (text("kind") ?? "").padded(22), (text("reader") ?? "-").padded(8),
-                (holder.isEmpty ? "-" : holder).padded(columns.contains("holder_name") ? 24 : 6),
-                (text("reason") ?? text("outcome") ?? "-").padded(24), text("actor").map { "by \($0) " } ?? "",
+            let details = [text("actor").map { "by \($0)" }, text("details")].compactMap { $0 }.joined(separator: " ")
+            let cells = [
+                text("seq") ?? "?", time ?? "?", text("kind") ?? "", text("outcome") ?? "-", text("reader") ?? "-",
+                holder.isEmpty ? "-" : holder, text("reason") ?? "-", details,
             ]
-            return (fields.joined(separator: "  ") + (text("details") ?? "")).trimmingTrailingSpaces
+            return tableRow(cells)
         }
     }
 
-    static func tableHeader(zone: SiteZone, named: Bool = false) -> String {
-        "   SEQ  TIME (\(zone.identifier))".padded(31) + "  KIND                    READER    "
-            + (named ? "HOLDER".padded(24) : "HOLDER") + "  REASON                    DETAILS"
+    /// The table's header line: the same widths as the rows.
+    static func tableHeader(zone: SiteZone) -> String {
+        tableRow(tableColumns.map { $0.name == "TIME" ? "TIME (\(zone.identifier))" : $0.name })
     }
 
-    /// The log's events as the log has them (`audit export`).
-    static func render(_ events: [LoggedEvent], format: OutputFormat, zone: SiteZone) -> String {
-        render(events.map(\.json), format: format, zone: zone, columns: columns)
+    private static func tableRow(_ cells: [String]) -> String {
+        zip(cells, tableColumns).enumerated().map { index, pair in
+            index == 0 ? pair.0.leftPadded(pair.1.width) : pair.0.padded(pair.1.width)
+        }.joined(separator: "  ").trimmingTrailingSpaces
     }
+}
 
-    /// Events in their JSON form, in `columns` (for CSV; the table shows the names when they are there).
-    static func render(_ events: [JSONValue], format: OutputFormat, zone: SiteZone, columns: [String]) -> String {
+/// Prints events as they arrive, in the chosen format, holding none of them: JSON as one array written as it
+/// comes, CSV with its header, the table with its header.
+final class EventPrinter {
+    private let format: OutputFormat
+    private let zone: SiteZone
+    private let columns: [String]
+    private var count = 0
+
+    init(format: OutputFormat, zone: SiteZone, columns: [String]) {
+        self.format = format
+        self.zone = zone
+        self.columns = columns
         switch format {
-        case .json:
-            "[\n" + events.map(\.description).joined(separator: ",\n") + (events.isEmpty ? "]" : "\n]")
-        case .csv:
-            ([columns.joined(separator: ",")]
-                + events.map { line($0, format: .csv, zone: zone, columns: columns) }).joined(separator: "\n")
-        case .table:
-            ([tableHeader(zone: zone, named: columns.contains("holder_name"))]
-                + events.map { line($0, format: .table, zone: zone, columns: columns) }).joined(separator: "\n")
+        case .json: Swift.print("[", terminator: "")
+        case .csv: Swift.print(columns.joined(separator: ","))
+        case .table: Swift.print(EventOutput.tableHeader(zone: zone))
         }
+    }
+
+    /// Prints events.
+    func print(_ events: [JSONValue]) {
+        for event in events {
+            switch format {
+            case .json: Swift.print((count == 0 ? "\n" : ",\n") + event.description, terminator: "")
+            case .csv, .table: Swift.print(EventOutput.line(event, format: format, zone: zone, columns: columns))
+            }
+            count += 1
+        }
+        fflush(nil)
+    }
+
+    /// Ends the output.
+    func finish() {
+        if format == .json { Swift.print(count == 0 ? "]" : "\n]") }
+        fflush(nil)
     }
 }
 
@@ -75,11 +114,4 @@ extension String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
     var trimmingTrailingSpaces: String { String(reversed().drop(while: { $0 == " " }).reversed()) }
-}
-
-extension TimeOfDay {
-    var hhmmss: String {
-        let two = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
-        return "\(two(hour)):\(two(minute)):\(two(second))"
-    }
 }

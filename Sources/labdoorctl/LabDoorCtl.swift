@@ -10,7 +10,7 @@ struct LabDoorCtl: ParsableCommand {
         abstract: "Manage and audit the LabDoor door controller.",
         subcommands: [
             Status.self, Holder.self, Badge.self, Registration.self, Door.self, Hours.self, Check.self, Events.self,
-            Audit.self,
+            Report.self, Audit.self,
         ]
     )
 
@@ -66,6 +66,12 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(help: "Output format: table, json or csv.")
     var format: OutputFormat = .table
+
+    @Flag(help: "Print long output directly instead of through a pager (less) on a terminal.")
+    var noPager = false
+
+    @Flag(name: .shortAndLong, help: "No progress bars on standard error.")
+    var quiet = false
 
     /// The database path: `--db`, else the device's default.
     var databasePath: String { db ?? "/var/lib/labdoor/labdoor.db" }

@@ -104,15 +104,27 @@ struct ControlCommandTests {
         await rig.badge("12345678")
         await rig.advance(.seconds(2 * 86_400))
         await rig.badge("12345679")
-        let result = try await rig.send(AuditPurgeCommand(before: "2027-01-06"), user: "auditor-admin")
+        // Younger than the retention period (365 days by default): refused unless forced.
+        await #expect {
+            try await rig.send(AuditPurgeCommand(before: "2027-01-06"), user: "auditor-admin")
+        } throws: { error in
+            guard let error = error as? ControlError else { return false }
+            return error.code == .badRequest && error.message.contains("retention") && error.message.contains("--force")
+        }
+        let counted = try await rig.send(
+            AuditPurgeCommand(before: "2027-01-06", dryRun: true, force: true), user: "auditor-admin")
+        #expect(counted.dryRun && counted.removed == 2 && rig.events(.logPurged).isEmpty)
+        let result = try await rig.send(
+            AuditPurgeCommand(before: "2027-01-06", force: true), user: "auditor-admin")
         #expect(result.removed == 2 && result.before == "2027-01-06T00:00:00+02:00")  // daemon_started and one read
+        #expect(!result.dryRun)
         let purged = try #require(rig.events(.logPurged).last)
         #expect(purged.record.actor == "auditor-admin")
         await #expect(throws: ControlError.self) {
             try await rig.send(AuditPurgeCommand(before: "2099-01-01"))
         }
         await #expect(throws: ControlError.self) {
-            try await rig.send(AuditPurgeCommand(before: "2027-01-01"), as: .audit)
+            try await rig.send(AuditPurgeCommand(before: "2027-01-01", force: true), as: .audit)
         }
     }
 
