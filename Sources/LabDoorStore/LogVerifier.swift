@@ -185,6 +185,7 @@ public struct LogVerifier: Sendable {
             expectedSeq = max(expectedSeq, next)
             count += 1
         }
+        progress?(count)
 
         let end = expectedSeq - 1
         if let beyond = checkpoints.keys.filter({ $0 > end }).min() {

@@ -140,6 +140,26 @@ struct ControlCommandTests {
         }
         #expect(seen == Array(1...Int64(EventFollower.pageSize + 10)))
     }
+
+    @Test("events.follow honours the filters of events: only matching events, with the holder's name")
+    func followFiltered() async throws {
+        let rig = try await DaemonRig()
+        for i in 0..<3 {
+            await rig.daemon.handle(.reader("entry", .attached("\(i)")))
+            await rig.badge("9999000\(i)")  // unknown badges
+        }
+        var seen: [JSONValue] = []
+        let filter = EventFilter(reason: .unknownBadge)
+        EventFollower(store: rig.store).follow(after: 0, filter: filter) { item in
+            guard case .event(let event) = item else { return false }
+            seen.append(event)
+            return seen.count < 3
+        }
+        #expect(seen.count == 3 && seen.allSatisfy { $0["reason"] == .string("unknown_badge") })
+        #expect(seen.allSatisfy { $0["holder_name"] == .null })
+        let routed = try await rig.send(EventsListCommand(reason: "unknown_badge", tail: 2))
+        #expect(routed.items.map { $0["seq"] } == seen.suffix(2).map { $0["seq"] })
+    }
 }
 
 @Suite("Control socket admission: nobody can lock staff out")
