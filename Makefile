@@ -8,9 +8,9 @@ BUILD_FLAGS ?= -c $(CONFIG)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 
 # Debian packages needed to build, test and demo.
-DEB_PACKAGES = pkg-config libusb-1.0-0-dev libgpiod-dev libsqlite3-dev tzdata
+DEB_PACKAGES = pkg-config libusb-1.0-0-dev libgpiod-dev libsqlite3-dev tzdata man-db
 
-.PHONY: all deps build lint format test unit-test hil demo bench install clean
+.PHONY: all deps build generated check-generated lint format test unit-test hil demo bench install clean
 
 all: build
 
@@ -26,6 +26,31 @@ deps:
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
+	@$(MAKE) --no-print-directory generated
+
+# Man pages and shell completions, generated from the command definitions (swift-argument-parser's
+# generate-manual plugin and --generate-completion-script) into $(GENERATED).
+GENERATED = .build/share
+generated:
+	$(SWIFT) package generate-manual --configuration $(CONFIG) >/dev/null
+	@mkdir -p $(GENERATED)/man/man1 $(GENERATED)/completions
+	@for tool in labdoord labdoorctl; do \
+	    cp .build/plugins/GenerateManual/outputs/$$tool/$$tool.1 $(GENERATED)/man/man1/$$tool.1; \
+	    for shell in bash zsh fish; do \
+	        "$(BIN)/$$tool" --generate-completion-script $$shell > $(GENERATED)/completions/$$tool.$$shell; \
+	    done; \
+	done
+	@echo "generated: man pages and bash/zsh/fish completions in $(GENERATED)"
+
+# The generated pages render, and the completion scripts parse.
+check-generated: build
+	@for tool in labdoord labdoorctl; do \
+	    MANWIDTH=80 man -l $(GENERATED)/man/man1/$$tool.1 2>&1 >/dev/null | grep . && { echo "man: $$tool.1 warns"; exit 1; }; \
+	    MANWIDTH=80 man -l $(GENERATED)/man/man1/$$tool.1 | grep -q "$$tool" || { echo "man: $$tool.1 renders nothing"; exit 1; }; \
+	    bash -n $(GENERATED)/completions/$$tool.bash || exit 1; \
+	done
+	@MANWIDTH=80 man -l $(GENERATED)/man/man1/labdoorctl.1 | grep -q "snapshot" || { echo "man: labdoorctl.1 lacks audit snapshot"; exit 1; }
+	@echo "check-generated: man pages render, completions parse"
 
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests
@@ -42,7 +67,7 @@ hil: build
 	bash hil/run.sh
 	HIL_GPIOD=2 HIL_ONLY=gpio bash hil/run.sh
 
-test: deps lint build unit-test hil
+test: deps lint build check-generated unit-test hil
 	@echo "make test: all checks passed"
 
 demo: build
@@ -74,6 +99,13 @@ install: deps
 	    echo "installed modprobe.d and udev rules for the configured USB readers (rerun make install after changing them)"; \
 	else echo "no /etc/labdoor/labdoor.toml yet: write it, then rerun make install for the USB reader files"; fi
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/labdoor/README.md
+	$(MAKE) --no-print-directory generated CONFIG=release
+	@for tool in labdoord labdoorctl; do \
+	    install -D -m 0644 $(GENERATED)/man/man1/$$tool.1 $(DESTDIR)$(PREFIX)/share/man/man1/$$tool.1; \
+	    install -D -m 0644 $(GENERATED)/completions/$$tool.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$tool; \
+	    install -D -m 0644 $(GENERATED)/completions/$$tool.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$tool; \
+	    install -D -m 0644 $(GENERATED)/completions/$$tool.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$tool.fish; \
+	done
 
 clean:
 	rm -rf .build

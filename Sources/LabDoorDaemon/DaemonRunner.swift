@@ -2,6 +2,7 @@ import Foundation
 public import LabDoorConfig
 import LabDoorCore
 import LabDoorHardware
+import LabDoorProtocol
 import LabDoorStore
 public import Logging
 import ServiceLifecycle
@@ -31,6 +32,9 @@ public enum DaemonRunner {
             self.demo = demo
         }
     }
+
+    /// The control protocol version the daemon speaks.
+    public static var protocolVersion: Int64 { ControlProtocol.version }
 
     /// The versions of the hardware libraries linked at run time (`labdoord --version`).
     public static var libraryVersions: String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LabDoorCore
 import LabDoorProtocol
 
 /// `labdoorctl`: the admin and audit command-line tool.
@@ -8,6 +9,7 @@ struct LabDoorCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labdoorctl",
         abstract: "Manage and audit the LabDoor door controller.",
+        version: "labdoorctl \(LabDoorRelease.version) (LabDoor control protocol \(ControlProtocol.version))",
         subcommands: [
             Status.self, Holder.self, Badge.self, Registration.self, Door.self, Hours.self, Check.self, Events.self,
             Report.self, Audit.self,

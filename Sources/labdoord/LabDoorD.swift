@@ -39,7 +39,7 @@ struct LabDoorD: AsyncParsableCommand {
         ))
     var `init` = false
 
-    @Flag(help: "Print the versions of LabDoor's hardware libraries and exit.")
+    @Flag(help: "Print LabDoor's version, its control protocol's and its hardware libraries', and exit.")
     var version = false
 
     @Flag(
@@ -54,7 +54,9 @@ struct LabDoorD: AsyncParsableCommand {
 
     func run() async throws {
         if version {
-            print("labdoord: \(DaemonRunner.libraryVersions)")
+            print(
+                "labdoord \(LabDoorRelease.version) (LabDoor control protocol \(DaemonRunner.protocolVersion)); \(DaemonRunner.libraryVersions)"
+            )
             return
         }
         if let path = checkConfig {
