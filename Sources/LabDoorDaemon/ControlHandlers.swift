@@ -97,12 +97,16 @@ enum StatusHandlers {
 
     static func status(_ daemon: isolated DoorDaemon) -> DaemonStatus {
         let config = daemon.config
+        let (now, monotonic, _) = daemon.readClock()
         return DaemonStatus(
             site: config.siteName, timeZone: config.zone.identifier, door: door(daemon),
             readers: config.readers.map {
                 DaemonStatus.Reader(
                     name: $0.name, backend: $0.backend.rawValue,
-                    state: (daemon.readerStates[$0.name] ?? .starting).rawValue)
+                    state: (daemon.readerStates[$0.name] ?? .starting).rawValue,
+                    lockedOutUntil: daemon.remainingLockout(of: $0.name, at: monotonic).map {
+                        config.zone.iso(now.addingTimeInterval($0.timeInterval))
+                    })
             },
             log: DaemonStatus.Log(
                 lastSeq: daemon.sink.lastSeq, pending: Int64(daemon.sink.pendingCount), degraded: daemon.sink.degraded),

@@ -310,12 +310,44 @@ public enum DaemonRunner {
         }
         lines.append("  \(DemoData.unknownNumber)  (not registered): denied: unknown_badge")
         lines.append("")
-        lines.append("In another terminal:  labdoorctl --socket \(config.paths.socket) status")
-        lines.append("                      labdoorctl --socket \(config.paths.socket) door simulate contact=open")
-        lines.append("                      labdoorctl --db \(config.paths.database) events")
+        let ctl = "\(Self.labdoorctlPath) --socket \(config.paths.socket)"
+        lines.append("In another terminal, paste any of these:")
+        for (command, what) in [
+            ("status", "the door, the reader, the log"), ("holder list", "the demo holders"),
+            ("events --limit 10", "the newest events"),
+            (
+                "check \(entries.first?.number ?? DemoData.unknownNumber) --at \(Self.nextFriday(now, config.zone))T19:30",
+                "would this badge open on Friday at 19:30, and why?"
+            ),
+            ("door simulate contact=open", "a forced door: the alarm"), ("door unlock --for 10s", "unlock for 10 s"),
+            (
+                "hours calendar --from \(config.zone.local(now).date) --to \(config.zone.local(now).date.adding(days: 6))",
+                "the week's opening hours"
+            ),
+            ("report", "the Lab's use (add --svg report.svg for a picture)"),
+        ] {
+            lines.append("  \(ctl) \(command)")
+            lines.append("      # \(what)")
+        }
+        lines.append(
+            "Door lines (door: …) are on standard output; the daemon's log (log HH:MM:SS+offset …) on standard error.")
         lines.append("Stop with Ctrl-C (the relay is locked and a final checkpoint signed).")
         lines.append("")
         return lines
+    }
+
+    /// labdoorctl beside this labdoord (the demo's commands are pasted as they are), else the bare name.
+    static var labdoorctlPath: String {
+        let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let sibling = directory.appendingPathComponent("labdoorctl").path
+        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : "labdoorctl"
+    }
+
+    /// The date of the next Friday after `now` (today if it is Friday), for the demo's what-if.
+    static func nextFriday(_ now: Date, _ zone: SiteZone) -> LocalDate {
+        let today = zone.local(now).date
+        let ahead = (Weekday.friday.rawValue - today.weekday.rawValue + 7) % 7
+        return today.adding(days: ahead)
     }
 
     /// The configuration `labdoord --demo` uses: the Lab's policy (or `base`), a temporary state directory, the

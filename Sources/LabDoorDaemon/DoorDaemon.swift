@@ -140,6 +140,11 @@ actor DoorDaemon {
         (ports.clock.now(), ports.clock.monotonicNow(), ports.clock.isSynchronised())
     }
 
+    /// How long `reader` stays locked out after too many denied reads, or nil.
+    func remainingLockout(of reader: String, at monotonic: MonotonicInstant) -> Duration? {
+        decider.remainingLockout(of: reader, at: monotonic)
+    }
+
     // MARK: Readers and badges
 
     private func reader(_ name: String, _ input: ReaderInput) {

@@ -10,12 +10,20 @@ public struct DaemonStatus: Codable, Hashable, Sendable {
         public var backend: String
         /// `starting`, `attached` or `detached`.
         public var state: String
+        /// Until when its reads are refused after too many denials (site zone), or nil.
+        public var lockedOutUntil: String?
 
         /// Creates the value.
-        public init(name: String, backend: String, state: String) {
+        public init(name: String, backend: String, state: String, lockedOutUntil: String? = nil) {
             self.name = name
             self.backend = backend
             self.state = state
+            self.lockedOutUntil = lockedOutUntil
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, backend, state
+            case lockedOutUntil = "locked_out_until"
         }
     }
 

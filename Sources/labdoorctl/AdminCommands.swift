@@ -30,7 +30,9 @@ extension LabDoorCtl {
                     "Door:    \(Door.show(s.door))",
                 ]
                 for reader in s.readers {
-                    lines.append("Reader:  \(TextEscaping.escaped(reader.name)) (\(reader.backend)): \(reader.state)")
+                    lines.append(
+                        "Reader:  \(TextEscaping.escaped(reader.name)) (\(reader.backend)): \(reader.state)"
+                            + (reader.lockedOutUntil.map { ", locked out until \($0) (too many denied reads)" } ?? ""))
                 }
                 lines.append(
                     "Log:     last seq \(s.log.lastSeq), \(s.log.pending) pending"

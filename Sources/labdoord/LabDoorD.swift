@@ -73,10 +73,15 @@ struct LabDoorD: AsyncParsableCommand {
             print(modprobeConf ? SystemFiles.modprobe(loaded) : SystemFiles.udevRules(loaded), terminator: "")
             return
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return EscapingLogHandler(handler)
+        if demo, let zone = (try? LabDoorConfiguration.load(explicitPath: config))?.zone {
+            // The demo's log in the site's time, told apart from the door's lines.
+            LoggingSystem.bootstrap { label in SiteTimeLogHandler(label: label, zone: zone) }
+        } else {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .info
+                return EscapingLogHandler(handler)
+            }
         }
         let logger = Logger(label: "labdoord.main")
         let loaded: LabDoorConfiguration

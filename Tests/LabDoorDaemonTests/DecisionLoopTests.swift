@@ -109,12 +109,18 @@ struct DecisionLoopTests {
         let first = try #require(rig.events(.readerLockedOut).first)
         #expect(first.record.details?.contains("refused for 60 s") == true, "\(first.record.details ?? "")")
         #expect(rig.alarms.events.map(\.kind).contains(.readerLockedOut))
+        // status says until when (site zone, with the offset): 60 s after the lockout began.
+        let locked = try await rig.send(StatusCommand())
+        let until = try #require(locked.readers.first { $0.name == "entry" }?.lockedOutUntil)
+        let zone = await rig.daemon.config.zone
+        #expect(until == zone.iso(first.record.time.addingTimeInterval(60)), "\(until)")
         await rig.badge("5555999900")
         #expect(rig.lastDecision?.reason == .rateLimited)
         await rig.advance(.seconds(59))
         await rig.badge("5555999901")
         #expect(rig.lastDecision?.reason == .rateLimited)
         await rig.advance(.seconds(2))
+        #expect(try await rig.send(StatusCommand()).readers.allSatisfy { $0.lockedOutUntil == nil })
         for i in 0..<6 { await rig.badge("6666000\(i)00") }
         let lockouts = rig.events(.readerLockedOut)
         #expect(lockouts.count == 2)

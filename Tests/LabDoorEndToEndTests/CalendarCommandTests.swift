@@ -121,7 +121,8 @@ struct CalendarCommandTests {
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        let log = Pipe()
+        process.standardError = log
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         input.fileHandleForWriting.write(Data("1000000003\n1000000004\n9999999999\n".utf8))
@@ -146,8 +147,25 @@ struct CalendarCommandTests {
         let status = try Binaries.run("labdoorctl", ["--socket", try #require(socket), "status"])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("Reader:  entry (stdin)"))
+        // Every command the banner offers runs as pasted (the real path of labdoorctl, the demo's socket).
+        let pasted = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("/") && $0.contains("labdoorctl --socket ") }
+        #expect(pasted.count >= 6, "\(text)")
+        for command in pasted {
+            let ran = try Binaries.run("/bin/sh", ["-c", command], absolute: true)
+            let allowed: Set<Int32> = command.contains(" check ") ? [0, 1] : [0]  // check: 1 when it would deny
+            #expect(allowed.contains(ran.status), "\(command): \(ran.stderr)")
+        }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+        // The daemon's log is told apart from the door's lines: "log", the site-zone time with its offset.
+        let logged = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n")
+        #expect(!logged.isEmpty)
+        #expect(
+            logged.allSatisfy {
+                $0.range(of: #"^log \d\d:\d\d:\d\d[+-]\d\d:\d\d "#, options: .regularExpression) != nil
+            }, "\(logged)")
     }
 }
