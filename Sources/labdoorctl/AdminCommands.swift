@@ -423,12 +423,12 @@ extension LabDoorCtl {
 
             func run() throws {
                 let text = try Self.read(file)
-                try send(
-                    RegistrationImportCommand(
-                        csv: text, dryRun: dryRun ? true : nil,
-                        ignoreColumns: ignoreColumns.isEmpty ? nil : ignoreColumns),
-                    global
-                ) { Self.describe($0, file: file) }
+                let command = RegistrationImportCommand(
+                    csv: text, dryRun: dryRun ? true : nil, ignoreColumns: ignoreColumns.isEmpty ? nil : ignoreColumns)
+                let result = try Ticker.during(dryRun ? "checking \(file)" : "importing \(file)", quiet: global.quiet) {
+                    try ControlClient(socketPath: global.socket).call(command)
+                }
+                print(global.format == .json ? try json(result).description : Self.describe(result, file: file))
             }
 
             /// The file's text: at most the daemon's request size, UTF-8.

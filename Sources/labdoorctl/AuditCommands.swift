@@ -300,12 +300,17 @@ extension LabDoorCtl.Audit {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            try send(AuditPurgeCommand(before: before, dryRun: dryRun ? true : nil, force: force ? true : nil), global)
-            {
-                $0.dryRun
-                    ? "dry run: \($0.removed) events before \($0.before) would be purged (nothing changed)"
-                    : "purged \($0.removed) events before \($0.before); the log still verifies from its anchor"
+            let command = AuditPurgeCommand(before: before, dryRun: dryRun ? true : nil, force: force ? true : nil)
+            let result = try Ticker.during(dryRun ? "counting" : "purging", quiet: global.quiet) {
+                try ControlClient(socketPath: global.socket).call(command)
             }
+            print(
+                global.format == .json
+                    ? try json(result).description
+                    : result.dryRun
+                        ? "dry run: \(result.removed) events before \(result.before) would be purged (nothing changed)"
+                        : "purged \(result.removed) events before \(result.before); the log still verifies from its anchor"
+            )
         }
     }
 }

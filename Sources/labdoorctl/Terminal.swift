@@ -141,3 +141,52 @@ struct Pager {
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
     }
 }
+
+/// A line on a terminal's stderr for one long request whose progress cannot be measured (an import, a purge):
+/// the label, a spinner and the time elapsed, redrawn five times a second until the work is done.
+final class Ticker: @unchecked Sendable {
+    private let label: String
+    private let lock = NSLock()
+    private var running = true
+    private let start = ContinuousClock.now
+
+    private init(label: String) { self.label = label }
+
+    /// Runs `work` with a ticker shown (when stderr is a terminal and not `quiet`).
+    static func during<T>(_ label: String, quiet: Bool, _ work: () throws -> T) throws -> T {
+        guard !quiet, isatty(STDERR_FILENO) == 1 else { return try work() }
+        let ticker = Ticker(label: label)
+        FileHandle.standardError.write(Data("\(label) …".utf8))  // at once, however short the work
+        let thread = Thread { ticker.loop() }
+        thread.start()
+        defer { ticker.stop() }
+        return try work()
+    }
+
+    private func loop() {
+        let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+        var frame = 0
+        while true {
+            lock.lock()
+            let go = running
+            if go {
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                FileHandle.standardError.write(
+                    Data("\r\u{1B}[K\(label) \(frames[frame % frames.count]) \(String(format: "%.1f", seconds)) s".utf8)
+                )
+            }
+            lock.unlock()
+            guard go else { return }
+            frame += 1
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+
+    private func stop() {
+        lock.lock()
+        running = false
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        lock.unlock()
+    }
+}

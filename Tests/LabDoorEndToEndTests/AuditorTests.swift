@@ -151,6 +151,14 @@ struct AuditorTests {
         let piped = try Binaries.run("labdoorctl", ["audit", "verify", "--db", d.database])
         #expect(piped.status == 0 && !piped.stderr.contains("verifying"), "\(piped.stderr)")
 
+        let csv = d.dir.appendingPathComponent("bookings.csv").path
+        try "email,name,from,until\naino@vm.fi,Aino,2027-01-04,2027-01-08\n".write(
+            toFile: csv, atomically: true, encoding: .utf8)
+        let importing = try underTerminal("\(ctl) registration import \(csv) --dry-run --socket \(d.socket)")
+        #expect(importing.status == 0 && importing.stdout.contains("checking \(csv) …"), "\(importing.stdout)")
+        let importPiped = try d.ctl(["registration", "import", csv, "--dry-run"])
+        #expect(importPiped.status == 0 && !importPiped.stderr.contains("checking"), "\(importPiped.stderr)")
+
         let events = "\(ctl) events --socket \(d.socket)"
         let paged = try underTerminal(events, environment: ["PAGER": "sed s/^/PAGED:/"])
         #expect(paged.status == 0 && paged.stdout.contains("PAGED:     SEQ  TIME"), "\(paged.stdout)")
