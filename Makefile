@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Debian packages needed to build, test and demo.
 DEB_PACKAGES = pkg-config libusb-1.0-0-dev libgpiod-dev libsqlite3-dev tzdata man-db
 
-.PHONY: all deps build generated check-generated lint format test unit-test hil demo bench install clean
+.PHONY: all deps build generated check-generated lint format test unit-test hil demo bench report-example install clean
 
 all: build
 
@@ -81,6 +81,13 @@ bench: deps
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/latency.py
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/followers.py
 	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/staff.py
+
+# docs/report-example.svg: `labdoorctl report --svg` over a month of generated use (the same every time).
+report-example: build
+	rm -rf .build/report-example && mkdir -p .build/report-example
+	"$(BIN)/labdoor-logwriter" usage .build/report-example
+	"$(BIN)/labdoorctl" report --db .build/report-example/labdoor.db --from 2027-01-01 --to 2027-01-31 \
+	    --svg docs/report-example.svg > /dev/null
 
 PREFIX ?= /usr/local
 install: deps

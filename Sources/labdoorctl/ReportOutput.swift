@@ -30,7 +30,9 @@ enum ReportOutput {
         }
         lines.append("")
         lines.append("Entries by weekday and hour (darker: more; busiest cell = █)")
-        lines.append("     " + stride(from: 0, to: 24, by: 3).map { LocalDate.pad($0, 2).padded(6) }.joined())
+        lines.append(
+            ("     " + stride(from: 0, to: 24, by: 3).map { LocalDate.pad($0, 2).padded(6) }.joined())
+                .trimmingTrailingSpaces)
         let heatMax = report.heatmap.flatMap(\.hours).max() ?? 0
         let shades: [Character] = ["·", "░", "▒", "▓", "█"]
         for row in report.heatmap {
@@ -40,7 +42,7 @@ enum ReportOutput {
                     shades.count - 1, Int((Double(count) / Double(heatMax) * Double(shades.count - 1)).rounded(.up)))
                 return String(repeating: shades[level], count: 2)
             }
-            lines.append("\(row.weekday)  " + cells.joined())
+            lines.append(("\(row.weekday)  " + cells.joined()).trimmingTrailingSpaces)
         }
         lines.append("")
         lines.append("Denials by reason")
