@@ -188,6 +188,15 @@ extension LabDoorStore {
             return try revoke(id, at: now, db)
         case .addRegistration(let holder, let from, let until):
             _ = try requireActiveHolder(holder, db)
+            // The same registration twice would only be noise in every listing (an import skips it too).
+            if let existing = try Int64.fetchOne(
+                db,
+                sql: "SELECT id FROM registration WHERE holder_id = ? AND valid_from = ? AND valid_until = ?",
+                arguments: [holder.rawValue, UTCTimestamp.format(from), UTCTimestamp.format(until)])
+            {
+                throw StoreError.invalid(
+                    "holder \(holder) already has exactly this registration (registration \(existing)); nothing added")
+            }
             let id = try insertRegistration(holder: holder, from: from, until: until, at: now, db)
             return (
                 .registration(Registration(id: id, holderID: holder, from: from, until: until)),

@@ -206,6 +206,10 @@ struct StaffCommandTests {
         #expect(week["id"] as? Int == 1)
         #expect(week["from"] as? String == "2027-01-04T00:00:00+02:00")
         #expect(week["until"] as? String == "2027-01-09T00:00:00+02:00")
+        let twice = try d.ctl(["registration", "add", "--holder", "1", "--from", "2027-01-04", "--until", "2027-01-08"])
+        #expect(
+            twice.status == 1 && twice.stderr.contains("already has exactly this registration (registration 1)"),
+            "\(twice.stderr)")
         let summer = try object(
             try d.ctlOK([
                 "registration", "add", "--holder", "2", "--from", "2027-06-21T09:00", "--until", "2027-06-21T17:00",
