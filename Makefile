@@ -67,7 +67,7 @@ hil: build
 	bash hil/run.sh
 	HIL_GPIOD=2 HIL_ONLY=gpio bash hil/run.sh
 
-test: deps lint build check-generated unit-test hil
+test: deps lint build check-generated unit-test deb hil
 	@echo "make test: all checks passed"
 
 demo: build
