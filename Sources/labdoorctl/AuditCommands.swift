@@ -120,6 +120,7 @@ extension LabDoorCtl.Audit {
             let zone = try loadConfiguration(global.config).zone
             let source = try EventSource(global, zone: zone)
             let progress = Progress.bar("exporting", total: nil, unit: " events", quiet: global.quiet)
+            if let progress, let total = try? source.eventCount() { progress.setTotal(total) }
             defer { progress?.finish() }
             switch global.format {
             case .json:

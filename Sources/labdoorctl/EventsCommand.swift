@@ -182,6 +182,18 @@ struct EventSource {
         }
     }
 
+    /// How many events the log holds (for a progress bar): through the daemon, its last seq after the purge
+    /// anchor.
+    func eventCount() throws -> Int64 {
+        switch origin {
+        case .daemon(let client):
+            let last = try client.call(StatusCommand()).log.lastSeq
+            return last - (try client.call(AuditPubkeyCommand()).anchor?.seq ?? 0)
+        case .file(let store):
+            return try storeCall { () throws(StoreError) in try store.eventCount() }
+        }
+    }
+
     /// The latest checkpoint's text form, if any.
     func latestCheckpoint() throws -> String? {
         switch origin {

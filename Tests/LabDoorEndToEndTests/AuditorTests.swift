@@ -148,6 +148,11 @@ struct AuditorTests {
         #expect(bar.status == 0 && bar.stdout.contains("verifying [") && bar.stdout.contains("100%"), "\(bar.stdout)")
         let quiet = try underTerminal(verify + " --quiet")
         #expect(quiet.status == 0 && !quiet.stdout.contains("verifying"), "\(quiet.stdout)")
+        // export through the daemon knows its total too (the daemon's last seq).
+        let export = try underTerminal("\(ctl) audit export --format csv --socket \(d.socket)")
+        #expect(
+            export.status == 0 && export.stdout.contains("exporting [") && export.stdout.contains("100%"),
+            "\(export.stdout)")
         let piped = try Binaries.run("labdoorctl", ["audit", "verify", "--db", d.database])
         #expect(piped.status == 0 && !piped.stderr.contains("verifying"), "\(piped.stderr)")
 
