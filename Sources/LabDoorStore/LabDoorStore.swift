@@ -54,7 +54,7 @@ public final class LabDoorStore: AccessStore {
     private init(creating path: String, keysDirectory: String) throws(StoreError) {
         self.path = path
         self.isReadOnly = false
-        self.keys = try SiteKeys.loadOrCreate(in: keysDirectory)
+        try SiteKeys.createDirectory(keysDirectory)  // as before: the state directory exists once the keys' does
         var config = Configuration()
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
@@ -72,6 +72,9 @@ public final class LabDoorStore: AccessStore {
         database = pool
         try Self.checkIntegrity(pool, path: path)
         try Self.migrate(pool, path: path)
+        // The keys come after the database holds its schema: keys without a log mean a lost log (`init`
+        // refuses to start), so a first start killed in between must not leave keys behind it.
+        self.keys = try SiteKeys.loadOrCreate(in: keysDirectory)
         if let keys {
             let publicKey = LogPublicKey(rawRepresentation: keys.signingKey.publicKey.rawRepresentation)
             try Self.wrap(path) {

@@ -25,16 +25,20 @@ struct SiteKeys: Sendable {
             || FileManager.default.fileExists(atPath: "\(directory)/\(signingKeyFile)")
     }
 
+    /// Creates `directory` (and its parents) for the keys if it is missing; no key yet.
+    static func createDirectory(_ directory: String) throws(StoreError) {
+        guard !FileManager.default.fileExists(atPath: directory) else { return }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .keys(path: directory, message: "cannot create the keys directory: \(error.localizedDescription)")
+        }
+    }
+
     /// Loads the keys from `directory`, creating the directory and any missing key.
     static func loadOrCreate(in directory: String) throws(StoreError) -> SiteKeys {
-        if !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw .keys(path: directory, message: "cannot create the keys directory: \(error.localizedDescription)")
-            }
-        }
+        try createDirectory(directory)
         let secret = try loadOrCreate(file: "\(directory)/\(badgeSecretFile)") { SymmetricKey(size: .bits256).bytes }
         let signing = try loadOrCreate(file: "\(directory)/\(signingKeyFile)") {
             Curve25519.Signing.PrivateKey().rawRepresentation
