@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Debian packages needed to build, test and demo.
 DEB_PACKAGES = pkg-config libusb-1.0-0-dev libgpiod-dev libsqlite3-dev tzdata man-db
 
-.PHONY: all deps build generated check-generated lint format test unit-test hil demo bench report-example install uninstall deb deb-check clean
+.PHONY: all deps build generated check-generated lint format test unit-test hil hil-systemd demo bench report-example install uninstall deb deb-check clean
 
 all: build
 
@@ -67,7 +67,11 @@ hil: build
 	bash hil/run.sh
 	HIL_GPIOD=2 HIL_ONLY=gpio bash hil/run.sh
 
-test: deps lint build check-generated unit-test deb hil
+# The Debian package under real systemd in the same VM kernel (hil/systemd.sh, hil/README.md).
+hil-systemd: deb
+	bash hil/systemd.sh $(DEB)
+
+test: deps lint build check-generated unit-test deb hil hil-systemd
 	@echo "make test: all checks passed"
 
 demo: build

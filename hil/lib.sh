@@ -11,6 +11,8 @@ fail() {
     exit 1
 }
 note() { echo "-- $*"; }
+# busybox has usleep; a Debian root (the systemd VM) has only sleep, which takes fractions.
+command -v usleep > /dev/null 2>&1 || usleep() { sleep "$(($1 / 1000000)).$(printf %06d $(($1 % 1000000)))"; }
 # measure TEXT: a figure worth seeing even when the scenario passes (run.sh prints it).
 measure() { echo "MEASURE: $*"; }
 
@@ -185,3 +187,29 @@ events_at_least() { [ "$(event_count "$1")" -ge "$2" ]; }
 
 # reader_state NAME: attached / detached / … as labdoorctl status shows it.
 reader_attached() { labdoorctl status | grep -q "Reader:  $1 (usb): attached"; }
+
+# --- the runner ------------------------------------------------------------------------------------------------
+
+# run_scenarios DIR [AFTER_EACH]: every DIR/*.sh in order (sh -e, in /tmp, 240 s each), one HIL-RESULT line per
+# scenario on standard output, its MEASURE lines, the log of a failed one, and the HIL-SUMMARY line run.sh
+# reads. AFTER_EACH (a function) runs after each scenario.
+run_scenarios() {
+    passed=0; failed=0
+    for scenario in "$1"/*.sh; do
+        name=$(basename "$scenario" .sh)
+        start=$(date +%s)
+        if (cd /tmp && timeout 240 sh -e "$scenario") > "/tmp/$name.log" 2>&1; then
+            echo "HIL-RESULT $name PASS $(( $(date +%s) - start ))s"
+            sed -n "s/^MEASURE: /HIL-MEASURE $name: /p" "/tmp/$name.log"
+            passed=$((passed + 1))
+        else
+            echo "HIL-RESULT $name FAIL $(( $(date +%s) - start ))s"
+            echo "HIL-LOG-BEGIN $name"
+            cat "/tmp/$name.log"
+            echo "HIL-LOG-END $name"
+            failed=$((failed + 1))
+        fi
+        [ -z "${2:-}" ] || "$2"
+    done
+    echo "HIL-SUMMARY $passed passed, $failed failed"
+}

@@ -62,6 +62,14 @@ public enum DaemonRunner {
             return configurationExitStatus
         }
         let clock = SystemClock(trust: config.clockTrust)
+        if let refusal = clock.kernelRefusal() {
+            logger.warning(
+                "the kernel will not say whether the clock is synchronised; only staff can enter until systemd-timesyncd reports it",
+                metadata: [
+                    "error": "adjtimex: \(refusal)",
+                    "fix": "a drop-in with ProtectClock=yes or a narrower SystemCallFilter= refuses it",
+                ])
+        }
         // 2. The state directory: one daemon per directory, and a marker to detect an unclean stop.
         let state: StateDirectory
         do {

@@ -30,6 +30,13 @@ struct SystemClock: SiteClock {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
+    /// With `trust = "system"`: why the kernel refused to tell whether the clock is synchronised (a sandbox that
+    /// filters adjtimex), or nil when it answered.
+    func kernelRefusal() -> String? {
+        guard trust == .system, labdoor_sys_kernel_clock_synchronised() == -1 else { return nil }
+        return String(cString: strerror(errno))
+    }
+
     /// Whether the wall clock may be trusted for time-dependent decisions.
     func isSynchronised() -> Bool {
         switch trust {

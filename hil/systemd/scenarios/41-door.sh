@@ -1,0 +1,77 @@
+# The packaged daemon on the real door: the configuration edited for the gpio-sim relay and the USB reader,
+# `dpkg-reconfigure labdoor` writes the reader's udev rule and usbhid quirk and restarts the unit; a badge typed
+# on the emulated reader unlocks the relay through the sandbox (DevicePolicy=closed), and survives a replug.
+. /hil/lib.sh
+. /hil/systemd.lib
+note "configure: the gpio door and the USB reader instead of the simulated door"
+awk '/^\[door\]/ {skip = 1; next} /^\[/ {skip = 0} !skip' /etc/labdoor/labdoor.toml > /tmp/labdoor.toml
+cat >> /tmp/labdoor.toml <<'TOML'
+[door]
+backend = "gpio"
+chip = "labdoor-door"
+relay_line = "DOOR_RELAY"
+contact_line = "DOOR_CONTACT"
+contact_open_level = "high"
+exit_line = "EXIT_BUTTON"
+exit_active_level = "low"
+green_led_line = "GREEN_LED"
+red_led_line = "RED_LED"
+unlock_seconds = 2
+held_open_seconds = 30
+
+[[reader]]
+name = "front"
+backend = "usb"
+usb = "1209:0001"
+TOML
+cp /tmp/labdoor.toml /etc/labdoor/labdoor.toml
+old=$(main_pid)
+t0=$(uptime_s)
+dpkg-reconfigure labdoor > /tmp/reconfigure.log 2>&1 || { cat /tmp/reconfigure.log; fail "dpkg-reconfigure labdoor"; }
+grep -q "1209" /etc/udev/rules.d/60-labdoor-readers.rules || fail "no reader rule: $(cat /etc/udev/rules.d/60-labdoor-readers.rules)"
+grep -q "0x1209:0x0001" /etc/modprobe.d/labdoor-readers.conf || fail "no usbhid quirk: $(cat /etc/modprobe.d/labdoor-readers.conf)"
+wait_for "labdoord restarted on the new configuration" 30 new_main_pid "$old"
+measure "dpkg-reconfigure → running on the gpio door: $(since "$t0") s"
+wait_for "reader front attached" 20 reader_attached front
+dev=$(gadget_host_device)
+node="/dev/bus/usb/$(printf %03d "$(cat "$dev/busnum")")/$(printf %03d "$(cat "$dev/devnum")")"
+[ "$(stat -c %G "$node")" = labdoor ] || fail "$node has group $(stat -c %G "$node"), not labdoor (reader udev rule)"
+expect_value 0 0
+expect_sandboxed "$(main_pid)"
+
+note "clock trust through the sandbox: the kernel's answer (adjtimex) reaches the daemon, no timesyncd here"
+[ ! -e /run/systemd/timesync/synchronized ] || fail "timesyncd's flag exists: this proves nothing"
+labdoorctl status | grep -q "Clock:   NOT synchronised" || fail "the unsynchronised VM clock is shown trusted: $(labdoorctl status | grep Clock)"
+/hil/clocksync
+wait_for "the daemon to see the synchronised clock" 10 sh -c 'labdoorctl status | grep -q "Clock:   synchronised"'
+/hil/clocksync unsync
+wait_for "the daemon to see the clock unsynchronised again" 10 sh -c 'labdoorctl status | grep -q "Clock:   NOT synchronised"'
+journal_has "will not say whether the clock is synchronised" && fail "the daemon could not ask the kernel about the clock"
+
+note "enrol a staff badge (staff may enter while the clock is unsynchronised, as in this VM)"
+labdoorctl holder add --name "Aino Virtanen" --profile staff
+labdoorctl badge assign 1000000003 --holder 1
+
+note "a badge typed on the emulated reader unlocks the relay"
+t0=$(uptime_s)
+type_badge 1000000003
+wait_for "the relay to unlock" 10 line_is 0 1
+measure "badge typed → relay line high (TCG VM, typing included): $(since "$t0") s"
+wait_for "granted in the journal" 5 journal_has "decision.reason=granted holder.id=1 reader=front"
+wait_for "the relay to relock after unlock_seconds" 10 line_is 0 0
+
+note "an unknown badge stays locked"
+type_badge 9999999999
+wait_for "unknown_badge in the log" 10 sh -c "labdoorctl events --reason unknown_badge --format csv | grep -q ,front,"
+expect_value 0 0
+
+note "hot-plug under the sandbox: unplug, replug, a second grant"
+gadget_unplug
+wait_for "reader_detached in the log" 10 has_event reader_detached
+gadget_plug
+wait_for "the host to enumerate the reader again" 10 gadget_host_device
+wait_for "the reader to re-attach" 20 events_at_least reader_attached 2
+usleep 300000
+type_badge 1000000003
+wait_for "a second grant after replug" 10 journal_at_least "decision.reason=granted holder.id=1 reader=front" 2
+wait_for "the relay to relock" 10 line_is 0 0
