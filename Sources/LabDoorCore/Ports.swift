@@ -110,6 +110,8 @@ public protocol AccessStore: RegistryReader {
     /// Commits `pending`, then removes the events older than `before` (leaving a signed anchor) and logs the
     /// purge as `log_purged` by `context.actor` — in one transaction.
     func purge(before: Date, _ context: ChangeContext, after pending: [EventRecord]) throws(StoreError) -> AppliedPurge
+    /// What `purge(before:)` would remove now, removing nothing: how many events, and the last one's seq.
+    func purgePreview(before: Date) throws(StoreError) -> (removed: Int, anchorSeq: Int64?)
     /// Signs a checkpoint over the last event unless one covers it; `monotonic` restarts the 15-minute clock.
     func signCheckpoint(kind: CheckpointKind, now: Date, monotonic: MonotonicInstant?) throws(StoreError)
     /// Signs a periodic checkpoint when 15 minutes (monotonic) passed since the last one and events were added.

@@ -128,12 +128,9 @@ enum RegistryHandlers {
         let zone = daemon.config.zone
         if command.dryRun == true {
             let store = daemon.ports.store
-            return try refused { () throws(StoreError) in
-                let last = try store.events(EventFilter(until: before, limit: 1)).last?.seq
-                let first = try store.events(EventFilter(first: 1)).first?.seq
-                let removed = last.flatMap { last in first.map { max(0, last - $0 + 1) } } ?? 0
-                return PurgeResult(removed: removed, anchorSeq: last, before: zone.iso(before), dryRun: true)
-            }
+            let preview = try refused { () throws(StoreError) in try store.purgePreview(before: before) }
+            return PurgeResult(
+                removed: Int64(preview.removed), anchorSeq: preview.anchorSeq, before: zone.iso(before), dryRun: true)
         }
         let applied = try refused { () throws(StoreError) in try daemon.purge(before: before, actor: caller.user) }
         return PurgeResult(

@@ -250,8 +250,7 @@ extension LabDoorStore {
                 // Purge by seq: everything up to the last event older than the cut-off (the log's order is
                 // its seq order, even if the wall clock once went backwards).
                 let last = try Row.fetchOne(
-                    db, sql: "SELECT seq, hash FROM event WHERE seq = (SELECT MAX(seq) FROM event WHERE time < ?)",
-                    arguments: [cutoff])
+                    db, sql: "SELECT seq, hash FROM event WHERE seq = (\(Self.lastBeforeCutoff))", arguments: [cutoff])
                 var removed = 0
                 var details: [(String, JSONValue)] = [("before", .string(cutoff))]
                 var anchorSeq: Int64?
@@ -270,8 +269,7 @@ extension LabDoorStore {
                             VALUES (1, ?, ?, ?, ?, ?)
                             """,
                         arguments: [seq, hash, time, publicKey.keyID, signature.base64EncodedString()])
-                    removed =
-                        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE seq <= ?", arguments: [seq]) ?? 0
+                    removed = try Self.count(through: seq, db)
                     try db.execute(sql: "DELETE FROM event WHERE seq <= ?", arguments: [seq])
                     try db.execute(sql: "DELETE FROM checkpoint WHERE seq <= ?", arguments: [seq])
                     anchorSeq = seq
@@ -289,6 +287,28 @@ extension LabDoorStore {
                 return AppliedPurge(removed: removed, anchorSeq: anchorSeq, logged: logged)
             }
         }
+    }
+
+    /// What `purge(before:)` would remove now, removing nothing: how many events, and the last one's seq (nil:
+    /// none is older than `before`).
+    public func purgePreview(before: Date) throws(StoreError) -> (removed: Int, anchorSeq: Int64?) {
+        let cutoff = UTCTimestamp.format(before)
+        return try wrap {
+            try database.read { db -> (Int, Int64?) in
+                guard let seq = try Int64.fetchOne(db, sql: Self.lastBeforeCutoff, arguments: [cutoff]) else {
+                    return (0, nil)
+                }
+                return (try Self.count(through: seq, db), seq)
+            }
+        }
+    }
+
+    /// A purge removes everything up to the last event older than the cut-off, by seq (the log's order is its
+    /// seq order, even if the wall clock once went backwards).
+    private static let lastBeforeCutoff = "SELECT MAX(seq) FROM event WHERE time < ?"
+
+    private static func count(through seq: Int64, _ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE seq <= ?", arguments: [seq]) ?? 0
     }
 
     /// The purge anchor, if the log was ever purged.

@@ -25,6 +25,12 @@ public final class InMemoryStore: AccessStore {
 
         var lastSeq: Int64 { events.last?.seq ?? 0 }
 
+        /// Everything up to the last event older than `before`, by seq: how many, and that seq.
+        func purgeExtent(before: Date) -> (removed: Int, anchorSeq: Int64?) {
+            guard let anchor = events.last(where: { $0.record.time < before })?.seq else { return (0, nil) }
+            return (events.count { $0.seq <= anchor }, anchor)
+        }
+
         mutating func insert(_ records: [EventRecord]) -> [LoggedEvent] {
             records.map { record in
                 let seq = lastSeq + 1
@@ -368,8 +374,7 @@ public final class InMemoryStore: AccessStore {
         let applied = try state.withLock { state throws(StoreError) -> AppliedPurge in
             if let failure = state.failure { throw failure }
             var logged = state.insert(pending)
-            let anchor = state.events.last { $0.record.time < before }?.seq
-            let removed = anchor.map { seq in state.events.count { $0.seq <= seq } } ?? 0
+            let (removed, anchor) = state.purgeExtent(before: before)
             if let anchor { state.events.removeAll { $0.seq <= anchor } }
             logged += state.insert([
                 EventRecord(
@@ -381,6 +386,14 @@ public final class InMemoryStore: AccessStore {
         }
         timeline.record(.committed(applied.logged.map(\.record.kind)))
         return applied
+    }
+
+    /// What `purge(before:)` would remove now.
+    public func purgePreview(before: Date) throws(StoreError) -> (removed: Int, anchorSeq: Int64?) {
+        try state.withLock { state throws(StoreError) in
+            if let failure = state.failure { throw failure }
+            return state.purgeExtent(before: before)
+        }
     }
 
     /// Records a checkpoint over the last event.

@@ -145,11 +145,13 @@ struct EventSource {
                     try store.startOfNewest(matching, count: Int(clamping: tail))
                 }
             }
-            var remaining = tail
-            while true {
-                filter.first = Int(min(remaining ?? Paging.maximumLimit, Paging.maximumLimit))
+            try eachPage(PageRange(after: filter.afterSeq, limit: tail)) { after, limit in
+                filter.afterSeq = after
+                filter.first = Int(limit)
                 let query = filter
                 let events = try storeCall { () throws(StoreError) in try store.events(query) }
+                return (events, events.count == query.first ? events.last?.seq : nil)
+            } page: { events in
                 if named {
                     let names = try storeCall { () throws(StoreError) in
                         try store.holderNames(Set(events.compactMap(\.record.holderID)))
@@ -159,9 +161,6 @@ struct EventSource {
                     try page(events.map(\.json))
                 }
                 progress?.advance(by: Int64(events.count))
-                if let left = remaining { remaining = left - Int64(events.count) }
-                guard let last = events.last, events.count == filter.first, (remaining ?? 1) > 0 else { return }
-                filter.afterSeq = last.seq
             }
         }
     }
@@ -208,15 +207,13 @@ struct EventSource {
         case .daemon(let client):
             try eachPage(AuditCheckpointsCommand(), .all, client: client, page)
         case .file(let store):
-            var after: Int64 = 0
-            while true {
-                let from = after
+            try eachPage(PageRange(after: 0, limit: nil)) { after, limit in
                 let checkpoints = try storeCall { () throws(StoreError) in
-                    try store.checkpoints(after: from, limit: Int(Paging.maximumLimit))
+                    try store.checkpoints(after: after ?? 0, limit: Int(limit))
                 }
-                try page(checkpoints.map(\.description))
-                guard let last = checkpoints.last, checkpoints.count == Int(Paging.maximumLimit) else { return }
-                after = last.seq
+                return (checkpoints, checkpoints.count == Int(limit) ? checkpoints.last?.seq : nil)
+            } page: {
+                try page($0.map(\.description))
             }
         }
     }

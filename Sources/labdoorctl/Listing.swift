@@ -107,15 +107,30 @@ func eachPage<C: PagedCommand, Item>(
     _ command: C, _ options: PageRange, client: ControlClient, _ page: ([Item]) throws -> Void
 ) throws where C.Result == Page<Item> {
     var command = command
-    command.after = options.after
-    var remaining = options.limit
-    while true {
-        command.limit = min(remaining ?? Paging.maximumLimit, Paging.maximumLimit)
+    try eachPage(options) { after, limit in
+        command.after = after
+        command.limit = limit
         let result = try client.call(command)
-        try page(result.items)
-        if let left = remaining { remaining = left - Int64(result.items.count) }
-        guard let next = result.nextAfter, (remaining ?? 1) > 0 else { return }
-        command.after = next
+        return (result.items, result.nextAfter)
+    } page: {
+        try page($0)
+    }
+}
+
+/// The paging loop of every listing, from the daemon or a file: `fetch(after, limit)` gives one page and where
+/// the next starts (nil: no more); pages of at most `Paging.maximumLimit` until the range's limit is reached.
+func eachPage<Item>(
+    _ range: PageRange, fetch: (_ after: Int64?, _ limit: Int64) throws -> (items: [Item], next: Int64?),
+    page: ([Item]) throws -> Void
+) throws {
+    var after = range.after
+    var remaining = range.limit
+    while true {
+        let (items, next) = try fetch(after, min(remaining ?? Paging.maximumLimit, Paging.maximumLimit))
+        try page(items)
+        if let left = remaining { remaining = left - Int64(items.count) }
+        guard let next, (remaining ?? 1) > 0 else { return }
+        after = next
     }
 }
 

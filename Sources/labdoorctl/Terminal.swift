@@ -49,8 +49,7 @@ final class Progress {
     }
 
     private func draw(_ now: ContinuousClock.Instant) {
-        let seconds = max(
-            0.001, Double((now - start).components.attoseconds) / 1e18 + Double((now - start).components.seconds))
+        let seconds = max(0.001, StatusLine.seconds(now - start))
         let rate = Double(done) / seconds
         var line = "\(label) "
         if let total, total > 0 {
@@ -64,7 +63,7 @@ final class Progress {
             line += Self.count(done, unit)
         }
         line += "  \(Self.count(Int64(rate), unit))/s"
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        StatusLine.draw(line)
         drawn = true
     }
 
@@ -87,6 +86,19 @@ final class Progress {
         return total >= 3600
             ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
             : String(format: "%d:%02d", total / 60, total % 60)
+    }
+}
+
+/// The one line on a terminal's stderr that `Progress` and `Ticker` redraw in place.
+enum StatusLine {
+    /// Replaces the line with `text` (the cursor stays at its end).
+    static func draw(_ text: String) {
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+    }
+
+    /// A duration in seconds.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
@@ -170,11 +182,8 @@ final class Ticker: @unchecked Sendable {
             lock.lock()
             let go = running
             if go {
-                let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                FileHandle.standardError.write(
-                    Data("\r\u{1B}[K\(label) \(frames[frame % frames.count]) \(String(format: "%.1f", seconds)) s".utf8)
-                )
+                let seconds = StatusLine.seconds(ContinuousClock.now - start)
+                StatusLine.draw("\(label) \(frames[frame % frames.count]) \(String(format: "%.1f", seconds)) s")
             }
             lock.unlock()
             guard go else { return }
@@ -186,7 +195,7 @@ final class Ticker: @unchecked Sendable {
     private func stop() {
         lock.lock()
         running = false
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        StatusLine.draw("")
         lock.unlock()
     }
 }
