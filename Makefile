@@ -185,7 +185,7 @@ deb: deps
 	        | cut -d: -f1 | sort -u | paste -sd, | sed 's/,/, /g')"; \
 	sed -e "s/@VERSION@/$(VERSION)/" -e "s/@ARCH@/$(ARCH)/" -e "s/@DEPENDS@/$$depends, tzdata, systemd/" \
 	    -e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)/" packaging/deb/control.in > $(DEB_ROOT)/DEBIAN/control
-	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $(DEB)
+	dpkg-deb --root-owner-group -Zzstd -z9 --build $(DEB_ROOT) $(DEB)
 	@$(MAKE) --no-print-directory deb-check
 
 # The package holds exactly the expected files, and its unit verifies and scores ≤ 1.5 in systemd-analyze.

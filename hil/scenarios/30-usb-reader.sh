@@ -41,17 +41,18 @@ usleep 300000
 type_badge 1000000003
 wait_for "a second grant after replug" 10 sh -c "[ \$(grep -c 'door: relay=unlocked reason=granted' /tmp/daemon.out) -ge 2 ]"
 
-note "a burst of 100 random numbers locks the reader out"
+note "a burst of 40 random numbers locks the reader out (more than 5 denials within 60 s)"
 numbers=""
 i=0
-while [ $i -lt 100 ]; do
+while [ $i -lt 40 ]; do
     numbers="$numbers $(( 5000000000 + i * 7919 ))"
     i=$((i + 1))
 done
 type_badge $numbers
 wait_for "reader_locked_out in the log" 10 has_event reader_locked_out
-[ "$(labdoorctl events --db "$LABDOOR_DB" --reason rate_limited --format csv | grep -c ,front,)" -gt 50 ] \
-    || fail "reads during the lockout were not refused as rate_limited"
+limited=$(labdoorctl events --db "$LABDOOR_DB" --reason rate_limited --format csv | grep -c ,front, || true)
+# The first 6 denials lock the reader out; the other 34 come within the 60 s lockout.
+[ "$limited" -ge 30 ] || fail "only $limited of the 34 reads during the lockout were refused as rate_limited"
 grep -q "labdoord" /tmp/daemon.err || true
 kill -TERM $DAEMON
 wait $DAEMON
