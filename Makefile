@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Debian packages needed to build, test and demo.
 DEB_PACKAGES = pkg-config libusb-1.0-0-dev libgpiod-dev libsqlite3-dev tzdata man-db
 
-.PHONY: all deps build generated check-generated lint format test unit-test hil hil-systemd demo bench report-example install uninstall deb deb-check clean
+.PHONY: all deps build generated check-generated lint format test unit-test hil hil-systemd demo bench bench-smoke report-example install uninstall deb deb-check clean
 
 all: build
 
@@ -71,20 +71,21 @@ hil: build
 hil-systemd: deb
 	bash hil/systemd.sh $(DEB)
 
-test: deps lint build check-generated unit-test deb hil hil-systemd
+test: deps lint build check-generated unit-test bench-smoke deb hil hil-systemd
 	@echo "make test: all checks passed"
 
 demo: build
 	"$(BIN)/labdoord" --demo
 
-# Benchmarks (never timed assertions in tests): memory over a long run of badge reads; badge-to-relay latency,
-# alone and while auditors follow a 100,000-event log.
+# Benchmarks (never timed assertions in tests): bench/run.py at 2,000,000 holders / 10,000,000 events and at
+# 1,000 / 10,000 in one run, plus the HIL badge-to-relay time → bench/results.json (docs/performance.md).
 bench: deps
 	$(SWIFT) build -c release
-	BIN="$$($(SWIFT) build -c release --show-bin-path)" bench/memory.sh
-	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/latency.py
-	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/followers.py
-	BIN="$$($(SWIFT) build -c release --show-bin-path)" python3 bench/staff.py
+	BIN="$$($(SWIFT) build -c release --show-bin-path)" BENCH_HIL_RUN=1 python3 bench/run.py
+
+# make test runs the bench tool once on tiny databases (debug build), so that it cannot rot; the figures mean nothing.
+bench-smoke: build
+	BIN="$(BIN)" BENCH_TINY=1 BENCH_CACHE=.build/bench-cache BENCH_OUT=.build/bench-smoke.json python3 bench/run.py
 
 # docs/report-example.svg: `labdoorctl report --svg` over a month of generated use (the same every time).
 report-example: build

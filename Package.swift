@@ -63,6 +63,7 @@ let package = Package(
             dependencies: [
                 "LabDoorCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -112,6 +113,14 @@ let package = Package(
             name: "labdoor-logwriter",
             dependencies: ["LabDoorCore", "LabDoorStore"],
             path: "Tests/Helpers/labdoor-logwriter",
+            swiftSettings: strict
+        ),
+
+        // Bench helper: databases of any size, fast and the same every time (bench/run.py).
+        .executableTarget(
+            name: "labdoor-bench",
+            dependencies: ["LabDoorCore", "LabDoorStore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/Helpers/labdoor-bench",
             swiftSettings: strict
         ),
 

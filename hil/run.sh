@@ -17,6 +17,7 @@ die() { echo "hil: FAILED: $*" >&2; exit 1; }
 say "building probes and binaries"
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/usbprobe" "$HIL/probe/usbprobe.c" $(pkg-config --cflags --libs libusb-1.0)
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/gpioprobe" "$HIL/probe/gpioprobe.c" $(pkg-config --cflags --libs libgpiod)
+gcc -O2 -Wall -Wextra -Werror -o "$WORK/badgetime" "$HIL/probe/badgetime.c"
 GPIOD=${HIL_GPIOD:-1}
 G2LIB=""
 if [ "$GPIOD" = 2 ]; then
@@ -73,6 +74,7 @@ copy_with_libs "$CACHE/udevadm" /bin/udevadm
 ln -sf /bin/udevadm "$R/lib/systemd/systemd-udevd"
 copy_with_libs "$WORK/usbprobe" /bin/usbprobe
 copy_with_libs "$WORK/gpioprobe" /bin/gpioprobe
+copy_with_libs "$WORK/badgetime" /bin/badgetime
 if [ -n "${SWIFT_BIN:-}" ]; then
     copy_with_libs "$SWIFT_BIN/labdoord" /bin/labdoord
     copy_with_libs "$SWIFT_BIN/labdoorctl" /bin/labdoorctl

@@ -41,6 +41,28 @@ public enum DaemonRunner {
         "libusb \(LibraryVersions.libusb), libgpiod \(LibraryVersions.libgpiod)"
     }
 
+    /// Reads the whole database file once (`PRAGMA quick_check`) on a thread of its own after the daemon is ready:
+    /// on a large log that takes tens of seconds, and the door must not wait for it. Damage is logged and raised as
+    /// an alarm from the loop; the door goes on deciding from what can be read (a read that meets a damaged page
+    /// is denied).
+    static func checkIntegrityInBackground(
+        _ store: LabDoorStore, continuation: AsyncStream<DaemonInput>.Continuation, logger: Logger
+    ) {
+        let thread = Thread {
+            let started = ContinuousClock.now
+            do throws(StoreError) {
+                try store.checkIntegrity()
+                logger.info(
+                    "the database passed its integrity check",
+                    metadata: ["seconds": "\((ContinuousClock.now - started).components.seconds)"])
+            } catch {
+                continuation.yield(.request(LoopRequest { daemon in daemon.integrityFailed(error) }))
+            }
+        }
+        thread.name = "labdoord.integrity"
+        thread.start()
+    }
+
     /// The umask the daemon works under, whatever it was started with: files 0640, directories 0750 (the
     /// database holds names and e-mails; the keys directory is 0700 by itself).
     static let fileCreationMask: mode_t = 0o027
@@ -157,6 +179,7 @@ public enum DaemonRunner {
         logger.notice(
             "labdoord started",
             metadata: ["state_dir": "\(config.paths.stateDirectory)", "socket": "\(config.paths.socket)"])
+        checkIntegrityInBackground(store, continuation: continuation, logger: logger)
         do {
             try await group.run()
         } catch {

@@ -231,13 +231,7 @@ actor DoorDaemon {
             credential, reader: reader, now: now, monotonic: monotonic, mode: controller.mode, clockTrusted: trusted)
         let decision = outcome.decision
         metrics.count(decision.reason)
-        logger.info(
-            "badge decision",
-            metadata: [
-                "reader": "\(reader)", "badge.fingerprint": "\(fingerprint?.rawValue.prefix(12) ?? "-")",
-                "decision.reason": "\(decision.reason.rawValue)",
-                "holder.id": "\(decision.holderID?.description ?? "-")",
-            ])
+        let decided = ports.clock.monotonicNow()
         var events = [
             EventRecord.decision(decision, badge: fingerprint, reader: reader, at: now, clockTrusted: trusted)
         ]
@@ -251,6 +245,21 @@ actor DoorDaemon {
             show(decision, on: reader)
             write(events, now: now)
         }
+        // After the door moved, with what it took: from the complete read to the decision, and to the event
+        // committed (for a grant the relay moved right after the commit; a denial is shown first).
+        logger.info(
+            "badge decision",
+            metadata: [
+                "reader": "\(reader)", "badge.fingerprint": "\(fingerprint?.rawValue.prefix(12) ?? "-")",
+                "decision.reason": "\(decision.reason.rawValue)",
+                "holder.id": "\(decision.holderID?.description ?? "-")",
+                "decision.us": "\(Self.microseconds(decided - monotonic))",
+                "durable.us": "\(Self.microseconds(ports.clock.monotonicNow() - monotonic))",
+            ])
+    }
+
+    private static func microseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
     }
 
     /// Shows a decision at the door (LEDs, buzzer) and on the reader that read the badge.
@@ -312,6 +321,18 @@ actor DoorDaemon {
             }
         }
         write(commitFirst ? failures : events + failures, now: now)
+    }
+
+    /// The background integrity check found damage in the database: staff must know at once.
+    func integrityFailed(_ error: StoreError) {
+        let (now, _, trusted) = readClock()
+        logger.critical("the database is damaged", metadata: ["error": "\(error.description)"])
+        alarm(
+            EventRecord(
+                time: now, kind: .logDegraded,
+                details:
+                    "integrity check: \(error.description); decisions go on from what can be read — restore labdoor.db from an audit snapshot (docs/operations.md)",
+                clockTrusted: trusted), now: now)
     }
 
     private func alarm(_ event: EventRecord, now: Date) {

@@ -30,25 +30,18 @@ enum CanonicalEncoding {
     static let genesisHash = String(repeating: "0", count: 64)
 
     static func encode(tag: String, _ values: [DatabaseValue]) -> Data {
-        var out = Data(tag.utf8)
+        var encoder = CanonicalEncoder()
+        encoder.start(tag)
         for value in values {
             switch value.storage {
-            case .null:
-                out.append(UInt8(ascii: "~"))
-            case .int64(let n):
-                out.append(contentsOf: Array("i\(n);".utf8))
-            case .double(let x):
-                out.append(contentsOf: Array("r\(x);".utf8))
-            case .string(let s):
-                let bytes = Array(s.utf8)
-                out.append(contentsOf: Array("s\(bytes.count):".utf8))
-                out.append(contentsOf: bytes)
-            case .blob(let data):
-                out.append(contentsOf: Array("b\(data.count):".utf8))
-                out.append(data)
+            case .null: encoder.appendNull()
+            case .int64(let n): encoder.append(integer: n)
+            case .double(let x): encoder.append(real: x)
+            case .string(let s): encoder.append(text: s)
+            case .blob(let data): encoder.append(blob: data)
             }
         }
-        return out
+        return Data(encoder.bytes)
     }
 
     /// Lower-case hex SHA-256 of `data`.
@@ -65,5 +58,81 @@ enum CanonicalEncoding {
 
     static func anchorPayload(seq: Int64, hash: String, time: String, keyID: String) -> Data {
         encode(tag: anchorTag, [seq.databaseValue, hash.databaseValue, time.databaseValue, keyID.databaseValue])
+    }
+}
+
+/// The canonical encoding's byte rules, into one reusable buffer: the writer (through `encode(tag:_:)`) and the
+/// verifier's chain check (straight from SQLite's columns, without a value per column) share them.
+struct CanonicalEncoder {
+    private(set) var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(512) }
+
+    /// Empties the buffer and writes the record's tag.
+    mutating func start(_ tag: String) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: tag.utf8)
+    }
+
+    mutating func appendNull() { bytes.append(UInt8(ascii: "~")) }
+
+    /// `i` + decimal digits (with `-` when negative) + `;`.
+    mutating func append(integer n: Int64) {
+        bytes.append(UInt8(ascii: "i"))
+        appendDecimal(n)
+        bytes.append(UInt8(ascii: ";"))
+    }
+
+    /// `r` + the shortest round-trip decimal text + `;`.
+    mutating func append(real x: Double) {
+        bytes.append(UInt8(ascii: "r"))
+        bytes.append(contentsOf: "\(x)".utf8)
+        bytes.append(UInt8(ascii: ";"))
+    }
+
+    /// `s` + UTF-8 byte count + `:` + the bytes.
+    mutating func append(text: String) {
+        var text = text
+        text.withUTF8 { append(textBytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `s` + byte count + `:` + the bytes (UTF-8 as SQLite keeps it).
+    mutating func append(textBytes: UnsafeRawBufferPointer) {
+        bytes.append(UInt8(ascii: "s"))
+        appendDecimal(Int64(textBytes.count))
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(contentsOf: textBytes)
+    }
+
+    /// `b` + byte count + `:` + the bytes.
+    mutating func append(blob: Data) {
+        blob.withUnsafeBytes { append(blobBytes: $0) }
+    }
+
+    mutating func append(blobBytes: UnsafeRawBufferPointer) {
+        bytes.append(UInt8(ascii: "b"))
+        appendDecimal(Int64(blobBytes.count))
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(contentsOf: blobBytes)
+    }
+
+    private mutating func appendDecimal(_ n: Int64) {
+        if n < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = n.magnitude
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
     }
 }

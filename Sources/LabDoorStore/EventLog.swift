@@ -13,7 +13,7 @@ extension LabDoorStore {
         let keys = try keysOrThrow()
         return try wrap {
             try database.write { db in
-                let logged = try records.map { try Self.insert($0, db) }
+                let logged = try Self.insert(records, db)
                 if let last = logged.last {
                     let covered = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM checkpoint") ?? 0
                     if last.seq - covered >= Self.checkpointEvents {
@@ -48,33 +48,51 @@ extension LabDoorStore {
         return (0, CanonicalEncoding.genesisHash)
     }
 
-    static func insert(_ unescaped: EventRecord, _ db: Database) throws -> LoggedEvent {
-        // The boundary: text is stored — and hashed — with its control characters escaped, so that the bytes the
-        // hash covers are the bytes SQLite keeps (GRDB binds text NUL-terminated).
-        var record = unescaped
-        record.reader = TextEscaping.escaped(record.reader)
-        record.actor = TextEscaping.escaped(record.actor)
-        record.details = TextEscaping.escaped(record.details)
-        let (lastSeq, lastHash) = try tail(db)
-        let (seq, overflow) = lastSeq.addingReportingOverflow(1)
-        guard !overflow else { throw DamagedRow(description: "the log is at seq \(lastSeq), the largest it can hold") }
-        let time = UTCTimestamp.format(record.time)
-        let values: [DatabaseValue] = [
-            seq.databaseValue, time.databaseValue, record.kind.rawValue.databaseValue, record.reader.databaseValue,
-            record.badge?.rawValue.databaseValue ?? .null, record.holderID?.rawValue.databaseValue ?? .null,
-            record.outcome?.rawValue.databaseValue ?? .null, record.reason?.rawValue.databaseValue ?? .null,
-            record.actor.databaseValue, record.details.databaseValue, (record.clockTrusted ? 1 : 0).databaseValue,
-            lastHash.databaseValue,
-        ]
-        let hash = CanonicalEncoding.eventHash(values)
-        try db.execute(
+    static func insert(_ record: EventRecord, _ db: Database) throws -> LoggedEvent {
+        guard let event = try insert([record], db).first else {
+            throw DamagedRow(description: "the insert of one event returned none")
+        }
+        return event
+    }
+
+    /// Inserts `records` in order, each chained to the one before: the tail is read once, the statement is
+    /// prepared once (a large append costs the canonical bytes, a hash and a step per event).
+    static func insert(_ records: [EventRecord], _ db: Database) throws -> [LoggedEvent] {
+        guard !records.isEmpty else { return [] }
+        var (lastSeq, lastHash) = try tail(db)
+        let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO event (seq, time, kind, reader, badge, holder_id, outcome, reason, actor, details,
                     clock_trusted, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: StatementArguments(values + [hash.databaseValue]))
-        return LoggedEvent(seq: seq, time: time, record: record, prevHash: lastHash, hash: hash)
+                """)
+        var logged: [LoggedEvent] = []
+        logged.reserveCapacity(records.count)
+        for unescaped in records {
+            // The boundary: text is stored — and hashed — with its control characters escaped, so that the bytes
+            // the hash covers are the bytes SQLite keeps (GRDB binds text NUL-terminated).
+            var record = unescaped
+            record.reader = TextEscaping.escaped(record.reader)
+            record.actor = TextEscaping.escaped(record.actor)
+            record.details = TextEscaping.escaped(record.details)
+            let (seq, overflow) = lastSeq.addingReportingOverflow(1)
+            guard !overflow else {
+                throw DamagedRow(description: "the log is at seq \(lastSeq), the largest it can hold")
+            }
+            let time = UTCTimestamp.format(record.time)
+            let values: [DatabaseValue] = [
+                seq.databaseValue, time.databaseValue, record.kind.rawValue.databaseValue,
+                record.reader.databaseValue, record.badge?.rawValue.databaseValue ?? .null,
+                record.holderID?.rawValue.databaseValue ?? .null, record.outcome?.rawValue.databaseValue ?? .null,
+                record.reason?.rawValue.databaseValue ?? .null, record.actor.databaseValue,
+                record.details.databaseValue, (record.clockTrusted ? 1 : 0).databaseValue, lastHash.databaseValue,
+            ]
+            let hash = CanonicalEncoding.eventHash(values)
+            try statement.execute(arguments: StatementArguments(values + [hash.databaseValue]))
+            logged.append(LoggedEvent(seq: seq, time: time, record: record, prevHash: lastHash, hash: hash))
+            (lastSeq, lastHash) = (seq, hash)
+        }
+        return logged
     }
 
     @discardableResult
@@ -246,7 +264,7 @@ extension LabDoorStore {
         let cutoff = UTCTimestamp.format(before)
         return try wrap {
             try database.write { db -> AppliedPurge in
-                var logged = try pending.map { try Self.insert($0, db) }
+                var logged = try Self.insert(pending, db)
                 // Purge by seq: everything up to the last event older than the cut-off (the log's order is
                 // its seq order, even if the wall clock once went backwards).
                 let last = try Row.fetchOne(

@@ -40,7 +40,8 @@ public final class LabDoorStore: AccessStore {
     func noteCheckpoint(at instant: MonotonicInstant) { checkpointClock.withLock { $0.lastCheckpointAt = instant } }
 
     /// Opens (creating it on a first start) the database at `path` for writing, with the site keys in
-    /// `keysDirectory` (created on first start). Runs `PRAGMA quick_check` and the migrations.
+    /// `keysDirectory` (created on first start). Runs the migrations; reads only the file's header and schema,
+    /// never the whole file (`checkIntegrity()` does that, and the daemon runs it in the background).
     ///
     /// Throws `StoreError.damaged` or `.schemaTooNew` rather than ever starting on a damaged or foreign log, and
     /// `.lost` when the keys exist but the database is missing, empty or not LabDoor's: that is a lost log, not a
@@ -70,7 +71,7 @@ public final class LabDoorStore: AccessStore {
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         database = pool
-        try Self.checkIntegrity(pool, path: path)
+        try Self.probe(pool, path: path)
         try Self.migrate(pool, path: path)
         // The keys come after the database holds its schema: keys without a log mean a lost log (`init`
         // refuses to start), so a first start killed in between must not leave keys behind it.
@@ -240,7 +241,7 @@ public final class LabDoorStore: AccessStore {
         -> DatabaseQueue
     {
         let queue = try wrap(path) { try DatabaseQueue(path: target, configuration: config) }
-        try checkIntegrity(queue, path: path)
+        try probe(queue, path: path)
         return queue
     }
 
@@ -249,7 +250,19 @@ public final class LabDoorStore: AccessStore {
         return false
     }
 
-    private static func checkIntegrity(_ database: any DatabaseReader, path: String) throws(StoreError) {
+    /// Reads the header and the schema (a few pages, however large the file): a file that is not SQLite, or whose
+    /// schema is unreadable, is refused here; SQLite opens lazily, so this is also where a read-only location
+    /// shows (no -shm can be made).
+    private static func probe(_ database: any DatabaseReader, path: String) throws(StoreError) {
+        try wrap(path) {
+            _ = try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+        }
+    }
+
+    /// `PRAGMA quick_check` over the whole file: throws `.damaged` with SQLite's first findings. Reads every page
+    /// (50 s for a 4 GB log with a cold cache on a small board), on a reader connection: the daemon runs it in
+    /// the background after it is ready, so that it never delays the door.
+    public func checkIntegrity() throws(StoreError) {
         let report: [String]
         do {
             report = try database.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
@@ -258,7 +271,7 @@ public final class LabDoorStore: AccessStore {
         {
             throw .damaged(path: path, report: error.message ?? "not a database")
         } catch {
-            throw translate(error, path: path)
+            throw Self.translate(error, path: path)
         }
         guard report == ["ok"] else { throw .damaged(path: path, report: report.prefix(3).joined(separator: "; ")) }
     }

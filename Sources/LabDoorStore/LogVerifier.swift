@@ -1,5 +1,8 @@
+import Crypto
 import Foundation
 import GRDB
+import GRDBSQLite
+import LabDoorCore
 
 /// Verifies the event log offline: the hash chain, every checkpoint's signature and hash, the purge anchor, and
 /// optionally a checkpoint the auditor kept off the device. Needs only the database (read-only) and, for an
@@ -69,12 +72,46 @@ public struct LogVerifier: Sendable {
     ///     detects accidental damage but not a log re-signed by someone who replaced that key too).
     ///   - kept: a checkpoint the auditor kept; detects a truncated tail.
     ///   - progress: told how many events were checked, every few thousand (for a progress bar).
+    /// Also checks every page of the file (`PRAGMA quick_check`) on a second connection beside the chain check:
+    /// damage to a page no event lives on (an index, a holder) fails the verification too.
     public func verify(
         publicKey: LogPublicKey?, kept: Checkpoint? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> Report {
         let key = try publicKey ?? store.publicKey()
-        return try store.database.read { db in
-            try verify(db, key: key, independent: publicKey != nil, kept: kept, progress: progress)
+        let pages = PageCheck(path: store.path)
+        let chain = Result {
+            try store.database.read { db in
+                try verify(db, key: key, independent: publicKey != nil, kept: kept, progress: progress)
+            }
+        }
+        guard let damage = pages.wait() else { return try chain.get() }
+        let problem = Problem(seq: 0, message: "the database file is damaged (PRAGMA quick_check): \(damage)")
+        if case .failure(let failure as Failure) = chain { throw Failure(problems: [problem] + failure.problems) }
+        throw Failure(problems: [problem])
+    }
+
+    /// `checkIntegrity()` on a read-only connection of its own, on a thread of its own.
+    private final class PageCheck: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var damage: String?
+
+        init(path: String) {
+            Thread {
+                do throws(StoreError) {
+                    try LabDoorStore(readOnlyPath: path).checkIntegrity()
+                } catch .damaged(_, let report) {
+                    self.damage = report
+                } catch {
+                    self.damage = error.description
+                }
+                self.done.signal()
+            }.start()
+        }
+
+        /// What the check found, nil for nothing.
+        func wait() -> String? {
+            done.wait()
+            return damage
         }
     }
 
@@ -136,20 +173,39 @@ public struct LogVerifier: Sendable {
         }
 
         // The chain. After a problem the check goes on from the row as stored, so each later row is judged on
-        // its own hash and on its link to the row before it.
+        // its own hash and on its link to the row before it. Read straight from SQLite's columns into one
+        // reused buffer (no value, string or array per column): the cost per event is the step, the canonical
+        // bytes and the hash.
         let columns = CanonicalEncoding.eventColumns
-        let cursor = try Row.fetchCursor(
-            db, sql: "SELECT \(columns.joined(separator: ", ")), hash FROM event ORDER BY seq")
+        let statement = try db.makeStatement(
+            sql: "SELECT \(columns.joined(separator: ", ")), hash FROM event ORDER BY seq")
+        let raw = statement.sqliteStatement
+        let hashColumn = Int32(columns.count)
+        let prevHashColumn = Int32(columns.count - 1)
+        var encoder = CanonicalEncoder()
+        var computed = [UInt8](repeating: 0, count: 64)
+        var previous = Array(previousHash.utf8)
+        var stored: [UInt8] = []
         var count = 0
         var firstSeq: Int64?
         var lastSeq: Int64?
-        while let row = try cursor.next() {
+        while true {
+            let step = sqlite3_step(raw)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: step),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
             if let progress, count % 4096 == 0 { progress(count) }
-            let values = columns.map { row[$0] as DatabaseValue }
-            guard let seq = Int64.fromDatabaseValue(row["seq"]) else {
+            encoder.start(CanonicalEncoding.eventTag)
+            for column in 0..<hashColumn { Self.encode(column: column, of: raw, into: &encoder) }
+            stored = Self.text(column: hashColumn, of: raw)
+            guard sqlite3_column_type(raw, 0) == SQLITE_INTEGER else {
                 problem(expectedSeq, "a row has no seq")
                 continue
             }
+            let seq = sqlite3_column_int64(raw, 0)
             if seq != expectedSeq {
                 problem(
                     expectedSeq,
@@ -157,26 +213,29 @@ public struct LogVerifier: Sendable {
                         ? "missing: the log jumps from seq \(expectedSeq - 1) to seq \(seq) (rows deleted)"
                         : "out of order")
             }
-            let storedHash = String.fromDatabaseValue(row["hash"]) ?? ""
-            if CanonicalEncoding.eventHash(values) != storedHash {
+            Self.sha256Hex(encoder.bytes, into: &computed)
+            if computed != stored {
                 problem(seq, "its contents do not match its hash (the row was edited, replaced or moved)")
-            } else if seq == expectedSeq, String.fromDatabaseValue(row["prev_hash"]) != previousHash {
+            } else if seq == expectedSeq,
+                sqlite3_column_type(raw, prevHashColumn) != SQLITE_TEXT
+                    || Self.text(column: prevHashColumn, of: raw) != previous
+            {
                 problem(
                     seq,
                     "its prev_hash does not match the previous event's hash (a row was inserted, removed or reordered before it)"
                 )
             }
-            if let checkpoint = checkpoints[seq], checkpoint.hash != storedHash {
+            if let checkpoint = checkpoints[seq], Array(checkpoint.hash.utf8) != stored {
                 problem(
                     seq,
                     "its hash differs from the signed checkpoint for seq \(seq): the log was rewritten at or before it")
             }
-            if let kept, kept.seq == seq, kept.hash != storedHash {
+            if let kept, kept.seq == seq, Array(kept.hash.utf8) != stored {
                 problem(seq, "its hash differs from the checkpoint you kept: the log was rewritten at or before it")
             }
             firstSeq = firstSeq ?? seq
             lastSeq = seq
-            previousHash = storedHash
+            swap(&previous, &stored)
             let (next, overflow) = seq.addingReportingOverflow(1)
             if overflow {
                 problem(seq, "the seq is at the largest value a log can hold; nothing can follow it")
@@ -208,5 +267,72 @@ public struct LogVerifier: Sendable {
         return Report(
             events: count, checkpoints: checkpoints.count, firstSeq: firstSeq, lastSeq: lastSeq, keyID: key.keyID,
             independentKey: independent, notes: notes)
+    }
+}
+
+extension LogVerifier {
+    /// One column of the current row, encoded by its SQLite storage class.
+    static func encode(column: Int32, of statement: SQLiteStatement, into encoder: inout CanonicalEncoder) {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL: encoder.appendNull()
+        case SQLITE_INTEGER: encoder.append(integer: sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT: encoder.append(real: sqlite3_column_double(statement, column))
+        case SQLITE_BLOB:
+            let pointer = sqlite3_column_blob(statement, column)
+            encoder.append(
+                blobBytes: UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(statement, column))))
+        default:
+            let pointer = sqlite3_column_text(statement, column)
+            encoder.append(
+                textBytes: UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(statement, column))))
+        }
+    }
+
+    /// A column's bytes as text (empty when NULL).
+    static func text(column: Int32, of statement: SQLiteStatement) -> [UInt8] {
+        guard let pointer = sqlite3_column_text(statement, column) else { return [] }
+        return Array(UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(statement, column))))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex SHA-256 of `bytes` into `hex` (64 bytes).
+    static func sha256Hex(_ bytes: [UInt8], into hex: inout [UInt8]) {
+        let digest = SHA256.hash(data: bytes)
+        var index = 0
+        for byte in digest {
+            hex[index] = hexDigits[Int(byte >> 4)]
+            hex[index + 1] = hexDigits[Int(byte & 0x0F)]
+            index += 2
+        }
+    }
+}
+
+extension LabDoorStore {
+    /// The canonical bytes of every event, in seq order, as `audit verify` hashes them, written to a new file at
+    /// `path`; returns how many events (make bench: `sha256sum` of the same bytes is the verifier's yardstick).
+    package func writeCanonicalEvents(to path: String) throws -> Int {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let out = FileHandle(forWritingAtPath: path)
+        else { throw StoreError.io(path: path, message: "cannot create the file", code: nil) }
+        defer { try? out.close() }
+        let columns = CanonicalEncoding.eventColumns
+        return try database.read { db in
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT \(columns.joined(separator: ", ")) FROM event ORDER BY seq")
+            var buffer = Data()
+            var count = 0
+            while let row = try cursor.next() {
+                buffer.append(
+                    CanonicalEncoding.encode(tag: CanonicalEncoding.eventTag, columns.indices.map { row[$0] }))
+                count += 1
+                if buffer.count >= 1 << 20 {
+                    try out.write(contentsOf: buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            try out.write(contentsOf: buffer)
+            return count
+        }
     }
 }

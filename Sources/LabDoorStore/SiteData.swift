@@ -22,7 +22,7 @@ extension LabDoorStore {
             }
         let applied = try wrap {
             try database.write { db in
-                var logged = try pending.map { try Self.insert($0, db) }
+                var logged = try Self.insert(pending, db)
                 let (result, details) = try Self.perform(change, fingerprint: fingerprint, context, db)
                 try RegistrationImporter.bumpGeneration(db)
                 let event = try Self.insert(

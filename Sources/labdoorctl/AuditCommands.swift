@@ -119,6 +119,7 @@ extension LabDoorCtl.Audit {
         func run() throws {
             let zone = try loadConfiguration(global.config).zone
             let source = try EventSource(global, zone: zone)
+            try source.requireSoundFile()
             let progress = Progress.bar("exporting", total: nil, unit: " events", quiet: global.quiet)
             if let progress, let total = try? source.eventCount() { progress.setTotal(total) }
             defer { progress?.finish() }

@@ -165,6 +165,17 @@ struct EventSource {
         }
     }
 
+    /// From a file: every page of it must read (`PRAGMA quick_check`; an export is evidence, so damage where no
+    /// event lives fails it too). Through the daemon, the daemon checks its own file.
+    func requireSoundFile() throws {
+        guard case .file(let store) = origin else { return }
+        do {
+            try store.checkIntegrity()
+        } catch .damaged(let path, let report) {
+            throw ExitWith(message: "FAILED: \(path) is damaged: \(report)", code: 1)
+        }
+    }
+
     /// The log's public key and purge anchor.
     func keys() throws -> AuditKeys {
         switch origin {

@@ -65,7 +65,12 @@ struct DamagedDatabaseTests {
         Damage(name: "truncated to half", apply: truncate(to: 0.5)),
         Damage(name: "truncated by one page", apply: truncate(to: 0.9)),
         Damage(name: "header overwritten", apply: overwrite(at: 0, bytes: 100, seed: 0x5A)),
-        Damage(name: "a page in the middle overwritten", apply: overwrite(at: 0.5, bytes: 4096, seed: 0xA5)),
+        // Where no event lives (an index, a holder): opening a file reads only its header and schema (a 4 GB log
+        // must not be read whole to show one day), so `events` may not meet it; verify and export check every
+        // page.
+        Damage(
+            name: "a page in the middle overwritten", apply: overwrite(at: 0.5, bytes: 4096, seed: 0xA5),
+            mustReport: ["verify", "export"]),
         Damage(
             name: "the event table's root page overwritten",
             apply: { path in

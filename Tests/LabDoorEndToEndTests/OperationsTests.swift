@@ -152,6 +152,30 @@ struct OperationsTests {
 }
 
 extension OperationsTests {
+    @Test("damage past the schema: the daemon is ready without reading the whole file; its background check alarms")
+    func damagedPage() throws {
+        let state = try Binaries.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: state) }
+        let bulk = try Binaries.run("labdoor-logwriter", ["bulk", state.path, "3000"])
+        #expect(bulk.status == 0, "\(bulk.stderr)")
+        let database = state.appendingPathComponent("labdoor.db").path
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: database)[.size] as? Int)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: database))
+        try handle.seek(toOffset: UInt64(size / 2 / 4096 * 4096))
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096))
+        try handle.close()
+
+        let d = try DaemonHarness(state: state)
+        defer { d.cleanUp() }
+        try d.start()
+        try d.waitFor("the integrity alarm", timeout: 20) {
+            ((try? String(contentsOfFile: d.alarmsFile, encoding: .utf8)) ?? "").contains("integrity check")
+        }
+        // Still serving, the relay locked.
+        #expect(try d.ctlOK(["door", "status"]).contains("locked"))
+        #expect(try d.stop() == 0)
+    }
+
     @Test("a lost database (the keys are there) is refused — exit 78, alarm, relay locked — until labdoord --init")
     func lostDatabase() throws {
         let d = try DaemonHarness()

@@ -57,7 +57,7 @@ t0=$(uptime_s)
 type_badge 1000000003
 wait_for "the relay to unlock" 10 line_is 0 1
 measure "badge typed → relay line high (TCG VM, typing included): $(since "$t0") s"
-wait_for "granted in the journal" 5 journal_has "decision.reason=granted holder.id=1 reader=front"
+wait_for "granted in the journal" 5 grants_at_least 1
 wait_for "the relay to relock after unlock_seconds" 10 line_is 0 0
 
 note "an unknown badge stays locked"
@@ -73,5 +73,5 @@ wait_for "the host to enumerate the reader again" 10 gadget_host_device
 wait_for "the reader to re-attach" 20 events_at_least reader_attached 2
 usleep 300000
 type_badge 1000000003
-wait_for "a second grant after replug" 10 journal_at_least "decision.reason=granted holder.id=1 reader=front" 2
+wait_for "a second grant after replug" 10 grants_at_least 2
 wait_for "the relay to relock" 10 line_is 0 0
