@@ -27,7 +27,7 @@ OUT = os.environ.get("BENCH_OUT") or os.path.join(ROOT, "bench", "results.json")
 SIZES = [("", 300, 2_000) if TINY else ("", 2_000_000, 10_000_000),
          ("_small", 100, 1_000) if TINY else ("_small", 1_000, 10_000)]
 SAMPLES = 20 if TINY else 600
-RSS_DECISIONS = 200 if TINY else 100_000
+RSS_DECISIONS = int(os.environ.get("BENCH_RSS_DECISIONS") or (200 if TINY else 100_000))
 IMPORT_ROWS = 200 if TINY else 100_000
 LIST_SECONDS = 2 if TINY else 20
 BADGE = b"1000000001\n"  # holder 1, staff: granted at any hour
@@ -119,11 +119,14 @@ class Daemon:
                 break
             time.sleep(0.025)
         self.writer = os.open(self.fifo, os.O_WRONLY)
+        self.connect()
+        self.request_id = 0
+        return ready
+
+    def connect(self):
         self.control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.control.connect(self.sock)
         self.control_file = self.control.makefile("rwb", buffering=0)
-        self.request_id = 0
-        return ready
 
     def _read_stderr(self):
         pattern = re.compile(rb"decision\.us=(\d+) durable\.us=(\d+)")
@@ -134,9 +137,18 @@ class Daemon:
 
     def call(self, cmd, args=None):
         self.request_id += 1
-        request = {"v": 2, "id": self.request_id, "cmd": cmd, "args": args or {}}
-        self.control_file.write((json.dumps(request) + "\n").encode())
-        answer = json.loads(self.control_file.readline())
+        request = (json.dumps({"v": 2, "id": self.request_id, "cmd": cmd, "args": args or {}}) + "\n").encode()
+        try:
+            self.control_file.write(request)
+            line = self.control_file.readline()
+        except OSError:
+            line = b""
+        if not line:  # the daemon closes a connection left idle (a long step ran meanwhile): connect again
+            self.control.close()
+            self.connect()
+            self.control_file.write(request)
+            line = self.control_file.readline()
+        answer = json.loads(line)
         if not answer.get("ok"):
             sys.exit(f"bench: {cmd}: {answer}")
         return answer["result"]
@@ -217,6 +229,7 @@ def measure(suffix, holders, events, results):
         with open(day) as f:
             day_events = len(json.load(f))
         results[f"events_query_ms{suffix}"] = round(seconds * 1000, 1)
+        say(f"decisions p50 {results[f'decision_p50_us{suffix}']} us; one day of events: {day_events} in {seconds:.2f} s")
         results[f"events_query_rows{suffix}"] = day_events
 
         # verify, and sha256sum over the same canonical bytes.
@@ -225,6 +238,7 @@ def measure(suffix, holders, events, results):
                         stdout=subprocess.DEVNULL)
         total = daemon.last_seq()
         results[f"verify_events_per_s{suffix}"] = round(total / seconds)
+        say(f"verify: {total} events in {seconds:.1f} s")
         canonical = os.path.join(work, "canonical.bin")
         subprocess.run([f"{BIN}/labdoor-bench", "canonical", database, canonical], check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["cat", canonical], check=True, stdout=subprocess.DEVNULL)  # in the page cache, as the db is
@@ -259,15 +273,21 @@ def measure(suffix, holders, events, results):
         results[f"decision_during_list_samples{suffix}"] = len(during)
 
         # Memory after RSS_DECISIONS decisions (the door stays unlocked: each read is a decision and an event).
-        first = daemon.last_seq()
+        # Progress is read from the file: a control request would queue behind the flood of reads on the loop.
+        import sqlite3
+        log = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        def logged():
+            return log.execute("SELECT MAX(seq) FROM event").fetchone()[0]
+        first = logged()
         feeder = threading.Thread(target=lambda: [os.write(daemon.writer, BADGE) for _ in range(RSS_DECISIONS)])
         feeder.start()
         deadline = time.monotonic() + 1800
-        while daemon.last_seq() < first + RSS_DECISIONS:
+        while logged() < first + RSS_DECISIONS:
             if time.monotonic() > deadline:
                 sys.exit("bench: the decisions for the memory figure did not finish within 30 minutes")
             time.sleep(0.5)
         feeder.join()
+        log.close()
         results[f"daemon_rss_mb{suffix}"] = round(daemon.rss_mb(), 1)
         daemon.stop()
 
