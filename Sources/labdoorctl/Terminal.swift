@@ -1,4 +1,5 @@
 import Foundation
+import LabDoorCore
 
 #if canImport(Glibc)
     import Glibc
@@ -49,7 +50,7 @@ final class Progress {
     }
 
     private func draw(_ now: ContinuousClock.Instant) {
-        let seconds = max(0.001, StatusLine.seconds(now - start))
+        let seconds = max(0.001, (now - start).timeInterval)
         let rate = Double(done) / seconds
         var line = "\(label) "
         if let total, total > 0 {
@@ -94,11 +95,6 @@ enum StatusLine {
     /// Replaces the line with `text` (the cursor stays at its end).
     static func draw(_ text: String) {
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
-    }
-
-    /// A duration in seconds.
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
@@ -182,7 +178,7 @@ final class Ticker: @unchecked Sendable {
             lock.lock()
             let go = running
             if go {
-                let seconds = StatusLine.seconds(ContinuousClock.now - start)
+                let seconds = (ContinuousClock.now - start).timeInterval
                 StatusLine.draw("\(label) \(frames[frame % frames.count]) \(String(format: "%.1f", seconds)) s")
             }
             lock.unlock()
