@@ -86,6 +86,16 @@ public struct BadgeID: Hashable, Sendable {
 
     /// Normalises `text`; throws what is wrong with it.
     public init(parsing text: some StringProtocol) throws(ParseError) {
+        if let ascii = Self.normalisedASCII(text.utf8) {
+            guard !ascii.isEmpty else { throw .empty }
+            guard (Self.minimumLength...Self.maximumLength).contains(ascii.count) else {
+                throw .invalidLength(ascii.count)
+            }
+            self.normalised = String(decoding: ascii, as: UTF8.self)
+            return
+        }
+        // Anything but the usual ASCII line (Unicode spaces to trim, a character to name in the error): by
+        // Character, as the message reports positions.
         var result = ""
         for (position, character) in text.trimmingCharacters(in: .whitespacesAndNewlines).enumerated() {
             switch character {
@@ -100,6 +110,31 @@ public struct BadgeID: Hashable, Sendable {
             throw .invalidLength(result.count)
         }
         self.normalised = result
+    }
+
+    /// The normalised digits of an all-ASCII line whose every character is allowed, or nil (the Character path
+    /// decides, and reports, everything else). Every badge read comes through here; Foundation's trimming and
+    /// Character iteration cost more than the HMAC after it.
+    private static func normalisedASCII(_ bytes: some Collection<UInt8>) -> [UInt8]? {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(Swift.min(bytes.count, maximumLength + 1))
+        var seenContent = false
+        var controlAfterContent = false  // a tab or line break may only lead or trail, as trimming removes them
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: " "): continue
+            case 0x09...0x0D:
+                controlAfterContent = seenContent
+                continue
+            case UInt8(ascii: ":"), UInt8(ascii: "-"): break
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "F"): digits.append(byte)
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digits.append(byte - 0x20)
+            default: return nil
+            }
+            if controlAfterContent { return nil }
+            seenContent = true
+        }
+        return digits
     }
 
     /// The last four characters, which the store keeps for display ("…1234").

@@ -329,7 +329,7 @@ public final class LabDoorStore: AccessStore {
     /// The keyed fingerprint of a badge number (requires the site secret: writable stores only).
     public func fingerprint(of badge: BadgeID) throws(StoreError) -> BadgeFingerprint {
         guard let keys else { throw .invalid("badge fingerprints need the site secret; open the store with its keys") }
-        return BadgeFingerprinter(secret: keys.badgeSecret).fingerprint(of: badge)
+        return keys.fingerprinter.fingerprint(of: badge)
     }
 
     /// Copies the WAL into the main file (`PRAGMA wal_checkpoint(TRUNCATE)`), so that `labdoor.db` alone holds

@@ -13,8 +13,14 @@ public import LabDoorCore
 /// - `log-signing.ed25519`: the Ed25519 private key (base64 of the 32-byte raw representation) that signs
 ///   checkpoints and purge anchors.
 struct SiteKeys: Sendable {
-    let badgeSecret: SymmetricKey
     let signingKey: Curve25519.Signing.PrivateKey
+    /// Fingerprints with the badge secret, keyed once.
+    let fingerprinter: BadgeFingerprinter
+
+    init(badgeSecret: SymmetricKey, signingKey: Curve25519.Signing.PrivateKey) {
+        self.signingKey = signingKey
+        self.fingerprinter = BadgeFingerprinter(secret: badgeSecret)
+    }
 
     static let badgeSecretFile = "badge-secret"
     static let signingKeyFile = "log-signing.ed25519"
@@ -135,7 +141,9 @@ extension Sequence where Element == UInt8 {
 /// Badge fingerprints from the site's badge secret alone, read (never created) from a keys directory: for
 /// `labdoorctl check --db`, which decides offline on a copy of the database.
 public struct BadgeFingerprinter: Sendable {
-    private let secret: SymmetricKey
+    /// HMAC-SHA256 with the secret's key block already absorbed: each fingerprint copies it (a badge read need
+    /// not hash the key again).
+    private let keyed: HMAC<SHA256>
 
     /// Reads `keysDirectory/badge-secret`; throws `.keys` saying what is wrong (missing, unreadable, malformed).
     public init(keysDirectory: String) throws(StoreError) {
@@ -148,14 +156,15 @@ public struct BadgeFingerprinter: Sendable {
         }
         guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32
         else { throw .keys(path: file, message: "is not 32 bytes of base64") }
-        secret = SymmetricKey(data: data)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: data))
     }
 
-    init(secret: SymmetricKey) { self.secret = secret }
+    init(secret: SymmetricKey) { keyed = HMAC<SHA256>(key: secret) }
 
     /// The keyed fingerprint of `badge`.
     public func fingerprint(of badge: BadgeID) -> BadgeFingerprint {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(badge.normalised.utf8), using: secret)
-        return BadgeFingerprint(rawValue: Data(mac).hex)
+        var hmac = keyed
+        hmac.update(data: Array(badge.normalised.utf8))
+        return BadgeFingerprint(rawValue: Data(hmac.finalize()).hex)
     }
 }

@@ -34,13 +34,25 @@ struct StoredRow {
 
     /// A value that may be NULL.
     func optional<T: DatabaseValueConvertible>(_ column: String, as _: T.Type = T.self) throws(DamagedRow) -> T? {
-        guard row.hasColumn(column) else { throw DamagedRow(description: "\(label): the column \(column) is missing") }
-        let value: DatabaseValue = row[column]
+        guard let index = index(of: column) else {
+            throw DamagedRow(description: "\(label): the column \(column) is missing")
+        }
+        let value: DatabaseValue = row[index]
         if value.isNull { return nil }
         guard let converted = T.fromDatabaseValue(value) else {
             throw DamagedRow(description: "\(label): \(column) holds \(Self.describe(value)), not \(T.self)")
         }
         return converted
+    }
+
+    /// The position of `column`. LabDoor's columns are spelled in lower case, as the schema declares them, so an
+    /// exact comparison finds them; GRDB's own lookup by name lower-cases every column name of a copied row at
+    /// each lookup (the largest part of a badge read at 2,000,000 holders). Any other spelling falls back to it.
+    private func index(of column: String) -> Int? {
+        for (index, name) in row.columnNames.enumerated() where name == column { return index }
+        let lowered = column.lowercased()
+        for (index, name) in row.columnNames.enumerated() where name.lowercased() == lowered { return index }
+        return nil
     }
 
     /// A text column that must hold one of `T`'s raw values.

@@ -7,7 +7,9 @@ struct BadgeIDTests {
         "normalisation",
         arguments: [
             ("0012345678", "0012345678"), (" 04:a2:3f:1b\n", "04A23F1B"), ("ab-cd-ef-01", "ABCDEF01"),
-            ("1234", "1234"),
+            ("1234", "1234"), ("\t\r\n 1234 5678 \r\n", "12345678"),
+            // Unicode spaces at the ends take the Character path, with the same result.
+            ("\u{00A0}1234 5678\u{2028}", "12345678"),
         ])
     func normalises(input: String, expected: String) throws {
         #expect(try BadgeID(parsing: input).normalised == expected)
@@ -22,6 +24,10 @@ struct BadgeIDTests {
         }
         #expect(throws: BadgeID.ParseError.empty) { try BadgeID(parsing: " :: ") }
         #expect(throws: BadgeID.ParseError.invalidCharacter("٣", position: 0)) { try BadgeID(parsing: "٣٣٣٣") }
+        // A tab or line break inside the number is not trimmed: the same error as the Character path gives.
+        #expect(throws: BadgeID.ParseError.invalidCharacter("\t", position: 2)) { try BadgeID(parsing: " 12\t34") }
+        #expect(throws: BadgeID.ParseError.invalidCharacter("\n", position: 4)) { try BadgeID(parsing: "1234\n5678") }
+        #expect(throws: BadgeID.ParseError.invalidCharacter("é", position: 4)) { try BadgeID(parsing: "1234é") }
     }
 
     @Test("the display suffix is the last four characters")

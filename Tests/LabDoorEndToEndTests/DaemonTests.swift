@@ -286,13 +286,18 @@ struct DaemonTests {
         try d.waitForOutput("door: relay=unlocked reason=granted", timeout: 10)
         let delay = ContinuousClock.now - started
         let during = received.withLock { $0 }
+        // A follower reads its history a page at a time, so one may receive nothing in the millisecond or two a
+        // decision takes; that it was mid-stream shows as not finished at the decision and moving on after it.
+        try d.waitFor("every follower to stream on past the decision") {
+            received.withLock { now in zip(before, now).allSatisfy { $0 < $1 } }
+        }
         stop.store(true, ordering: .relaxed)
         followers.wait()
         print("followers test: badge to relay took \(delay) while 4 followers streamed history (\(before) → \(during))")
         #expect(inOrder.withLock { $0 }, "a follower saw the history out of order or with gaps")
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
         // Meaningful only if the history was still streaming when the badge was decided.
-        #expect(during.allSatisfy { $0 < 100_000 } && zip(before, during).allSatisfy { $0 < $1 })
+        #expect(during.allSatisfy { $0 < 100_000 })
     }
 
     @Test("control characters in names, the site name, the log and reader input never reach a terminal raw")
