@@ -31,19 +31,20 @@ extension LabDoorStore {
     public func usageBuckets(from start: Date, to end: Date) throws(StoreError) -> [UsageBucket] {
         try wrap {
             try database.read { db in
-                let cursor = try Row.fetchCursor(
-                    db,
+                let statement = try db.makeStatement(
                     sql: """
                         SELECT substr(time, 1, 16) AS minute, kind, outcome, reason, reader, COUNT(*) AS n
                         FROM event WHERE time >= ? AND time < ?
                         AND kind IN ('badge_decision', 'door_forced', 'door_held_open', 'reader_attached',
                                      'reader_detached', 'reader_locked_out')
                         GROUP BY minute, kind, outcome, reason, reader
-                        """,
-                    arguments: [UTCTimestamp.format(start), UTCTimestamp.format(end)])
+                        """)
+                let names = statement.columnNames
+                let cursor = try Row.fetchCursor(
+                    statement, arguments: [UTCTimestamp.format(start), UTCTimestamp.format(end)])
                 var buckets: [UsageBucket] = []
                 while let row = try cursor.next() {
-                    let stored = StoredRow(row, in: "event")
+                    let stored = StoredRow(row, in: "event", names: names)
                     buckets.append(
                         UsageBucket(
                             minute: try stored.required("minute"), kind: try stored.required("kind"),

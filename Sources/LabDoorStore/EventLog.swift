@@ -196,9 +196,11 @@ extension LabDoorStore {
         }
         return try wrap {
             try database.read { db in
-                let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
+                let statement = try db.makeStatement(sql: sql)
+                let names = statement.columnNames
+                let cursor = try Row.fetchCursor(statement, arguments: args)
                 var events: [LoggedEvent] = []
-                while let row = try cursor.next() { events.append(try Self.event(from: row)) }
+                while let row = try cursor.next() { events.append(try Self.event(from: row, names: names)) }
                 return events
             }
         }
@@ -236,8 +238,8 @@ extension LabDoorStore {
         return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
-    static func event(from row: Row) throws(DamagedRow) -> LoggedEvent {
-        let stored = StoredRow(row, in: "event")
+    static func event(from row: Row, names: [String]? = nil) throws(DamagedRow) -> LoggedEvent {
+        let stored = StoredRow(row, in: "event", names: names)
         let time: String = try stored.required("time")
         guard let instant = UTCTimestamp.parse(time) else {
             throw DamagedRow(description: "\(stored.label): time \"\(time)\" is not a UTC timestamp")

@@ -8,11 +8,15 @@ struct StoredRow {
     let row: Row
     /// The table, for messages.
     let table: String
+    /// The row's column names, in order.
+    private let names: [String]
 
-    /// `row` of `table`.
-    init(_ row: Row, in table: String) {
+    /// `row` of `table`. A loop over a cursor passes its statement's `columnNames` once for all rows: a row of a
+    /// cursor makes each name anew from SQLite's text whenever it is asked for.
+    init(_ row: Row, in table: String, names: [String]? = nil) {
         self.row = row
         self.table = table
+        self.names = names ?? Array(row.columnNames)
     }
 
     /// The row, as a message names it: `event seq 42`, `holder id 3`.
@@ -49,10 +53,9 @@ struct StoredRow {
     /// exact comparison finds them; GRDB's own lookup by name lower-cases every column name of a copied row at
     /// each lookup (the largest part of a badge read at 2,000,000 holders). Any other spelling falls back to it.
     private func index(of column: String) -> Int? {
-        for (index, name) in row.columnNames.enumerated() where name == column { return index }
+        if let index = names.firstIndex(of: column) { return index }
         let lowered = column.lowercased()
-        for (index, name) in row.columnNames.enumerated() where name.lowercased() == lowered { return index }
-        return nil
+        return names.firstIndex { $0.lowercased() == lowered }
     }
 
     /// A text column that must hold one of `T`'s raw values.
