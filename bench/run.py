@@ -130,7 +130,10 @@ class Daemon:
                 if b"READY=1" in listener.recv(4096):
                     ready = (time.monotonic() - started) * 1000
         listener.close()
-        self.out, self.buffer = self.process.stdout.fileno(), b""
+        # stdout is read all the time, as stderr is: a door line the pipe cannot take blocks the daemon's loop.
+        self.buffer, self.output = b"", threading.Condition()
+        self.stdout_thread = threading.Thread(target=self._read_stdout, daemon=True)
+        self.stdout_thread.start()
         self.decisions = []  # (decision.us, durable.us) from the daemon's log
         self.checked = threading.Event()  # the background integrity check is over
         self.stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
@@ -176,12 +179,18 @@ class Daemon:
             sys.exit(f"bench: {cmd}: {answer}")
         return answer["result"]
 
+    def _read_stdout(self):
+        out = self.process.stdout.fileno()
+        while chunk := os.read(out, 65536):
+            with self.output:
+                self.buffer = (self.buffer + chunk)[-(1 << 20):]  # a flood of door lines is not kept
+                self.output.notify_all()
+
     def wait_for(self, text, timeout=60):
-        while text not in self.buffer:
-            if not select.select([self.out], [], [], timeout)[0]:
+        with self.output:
+            if not self.output.wait_for(lambda: text in self.buffer, timeout=timeout):
                 sys.exit(f"bench: no {text!r} from labdoord within {timeout} s")
-            self.buffer += os.read(self.out, 65536)
-        self.buffer = self.buffer[self.buffer.index(text) + len(text):]
+            self.buffer = self.buffer[self.buffer.index(text) + len(text):]
 
     def grant(self):
         """One grant: badge line in → relay line out, in microseconds; the door is locked again after."""

@@ -9,7 +9,12 @@ extension JSONValue {
     /// integers that fit 64 bits, at most `maximumDepth` levels of values nest (a scalar is one level, `[1]` two),
     /// duplicate object keys are errors.
     public static func parse(_ text: String, maximumDepth: Int = 16) throws(ParseError) -> JSONValue {
-        var parser = Parser(bytes: Array(text.utf8), maximumDepth: maximumDepth)
+        try parse(utf8: Array(text.utf8), maximumDepth: maximumDepth)
+    }
+
+    /// Parses a JSON text given as UTF-8 bytes (a line from a socket), as `parse(_:maximumDepth:)`.
+    public static func parse(utf8 bytes: [UInt8], maximumDepth: Int = 16) throws(ParseError) -> JSONValue {
+        var parser = Parser(bytes: bytes, maximumDepth: maximumDepth)
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -38,16 +43,22 @@ extension JSONValue {
         func error(_ message: String) -> ParseError { ParseError(description: "\(message) at byte \(index)") }
 
         mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
         }
 
-        mutating func expect(_ literal: String) throws(ParseError) {
-            let expected = Array(literal.utf8)
-            guard index + expected.count <= bytes.count, Array(bytes[index..<(index + expected.count)]) == expected
+        mutating func expect(_ literal: StaticString) throws(ParseError) {
+            let count = literal.utf8CodeUnitCount
+            guard index + count <= bytes.count,
+                literal.withUTF8Buffer({ expected in bytes[index..<(index + count)].elementsEqual(expected) })
             else {
                 throw error("expected \(literal)")
             }
-            index += expected.count
+            index += count
         }
 
         mutating func value(depth: Int) throws(ParseError) -> JSONValue {
@@ -135,6 +146,15 @@ extension JSONValue {
 
         mutating func string() throws(ParseError) -> String {
             index += 1  // opening quote
+            // Most strings hold no escape: found whole, they become a String in one step.
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+                end += 1
+            }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                defer { index = end + 1 }
+                return String(decoding: bytes[index..<end], as: UTF8.self)
+            }
             // One UTF-8 buffer for the whole string, escapes encoded into it: appending to a String piece by piece
             // copies it each time (a 10 MB registration file has an escaped line break on every line).
             var raw: [UInt8] = []

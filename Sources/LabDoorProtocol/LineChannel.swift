@@ -152,8 +152,11 @@ public final class LineChannel {
 
     /// Sends `text` and a newline; false when the peer is gone (or the send timed out).
     @discardableResult
-    public func send(line text: String) -> Bool {
-        var bytes = Array(text.utf8)
+    public func send(line text: String) -> Bool { send(lineBytes: Array(text.utf8)) }
+
+    /// Sends one line given as UTF-8 bytes (without its line feed); false when the peer is gone.
+    public func send(lineBytes: [UInt8]) -> Bool {
+        var bytes = lineBytes
         bytes.append(UInt8(ascii: "\n"))
         var offset = 0
         while offset < bytes.count {
@@ -167,7 +170,12 @@ public final class LineChannel {
 
     /// Sends one JSON value as a line.
     @discardableResult
-    public func send(_ value: JSONValue) -> Bool { send(line: value.description) }
+    public func send(_ value: JSONValue) -> Bool {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        value.write(to: &bytes)
+        return send(lineBytes: bytes)
+    }
 
     /// Sets the receive and send timeouts (`SO_RCVTIMEO`, `SO_SNDTIMEO`).
     public func setTimeouts(seconds: Int) {

@@ -74,7 +74,7 @@ final class ControlClient {
         switch channel.receiveLine(limit: Self.maximumResponse) {
         case .line(let bytes):
             do {
-                return try JSONValue.parse(String(decoding: bytes, as: UTF8.self), maximumDepth: 64)
+                return try JSONValue.parse(utf8: bytes, maximumDepth: 64)
             } catch {
                 throw Failure("labdoord sent something that is not JSON: \(error.description)", exit: .refused)
             }

@@ -91,12 +91,21 @@ final class EventPrinter {
 
     /// Prints events.
     func print(_ events: [JSONValue]) {
-        for event in events {
-            switch format {
-            case .json: Swift.print((count == 0 ? "\n" : ",\n") + event.description, terminator: "")
-            case .csv, .table: Swift.print(EventOutput.line(event, format: format, zone: zone, columns: columns))
+        if format == .json {
+            // A page as one buffer of bytes, written after what Swift.print has buffered.
+            var out: [UInt8] = []
+            for event in events {
+                out.append(contentsOf: (count == 0 ? "\n" : ",\n").utf8)
+                event.write(to: &out)
+                count += 1
             }
-            count += 1
+            fflush(nil)
+            try? FileHandle.standardOutput.write(contentsOf: out)
+        } else {
+            for event in events {
+                Swift.print(EventOutput.line(event, format: format, zone: zone, columns: columns))
+                count += 1
+            }
         }
         fflush(nil)
     }
