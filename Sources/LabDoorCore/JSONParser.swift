@@ -148,7 +148,9 @@ extension JSONValue {
             index += 1  // opening quote
             // Most strings hold no escape: found whole, they become a String in one step.
             var end = index
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+                bytes[end] >= 0x20
+            {
                 end += 1
             }
             if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
