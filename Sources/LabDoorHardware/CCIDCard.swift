@@ -1,0 +1,173 @@
+// From a CCID reader's answers to a badge number, and the reader's class descriptor: pure functions, no I/O
+// (docs: ../shared/DESIGN.md, Hardware; issue #16).
+
+/// How a reader turns a card's UID into the badge number, so that a card enrolled on a keyboard-wedge reader
+/// (which may print the UID in decimal, and byte-reversed) gives the same number on an NFC reader.
+public enum UIDFormat: String, CaseIterable, Sendable {
+    /// Upper-case hex, bytes in the order the card sends them (`04A23F1B`).
+    case hex
+    /// Upper-case hex, bytes reversed (`1B3FA204`).
+    case hexReversed = "hex-reversed"
+    /// The bytes as one big-endian unsigned number, in decimal, without leading zeros (`77741851`).
+    case decimal
+    /// The bytes reversed, then as `decimal` (`457155076`: what many wedge readers print for a 4-byte UID).
+    case decimalReversed = "decimal-reversed"
+
+    /// The badge number for `uid`.
+    public func badgeNumber(_ uid: [UInt8]) -> String {
+        let bytes = self == .hexReversed || self == .decimalReversed ? uid.reversed() : uid
+        switch self {
+        case .hex, .hexReversed:
+            let digits = Array("0123456789ABCDEF".utf8)
+            return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+        case .decimal, .decimalReversed:
+            return Self.decimal(bytes)
+        }
+    }
+
+    /// A big-endian unsigned number of any length in decimal (a 10-byte UID exceeds 64 bits).
+    private static func decimal(_ bytes: [UInt8]) -> String {
+        var number = Array(bytes.drop { $0 == 0 })
+        guard !number.isEmpty else { return "0" }
+        var digits: [UInt8] = []
+        while !number.isEmpty {
+            var remainder = 0
+            var quotient: [UInt8] = []
+            for byte in number {
+                let value = remainder * 256 + Int(byte)
+                let q = value / 10
+                remainder = value % 10
+                if !quotient.isEmpty || q > 0 { quotient.append(UInt8(q)) }
+            }
+            digits.append(UInt8(ascii: "0") + UInt8(remainder))
+            number = quotient
+        }
+        return String(decoding: digits.reversed(), as: UTF8.self)
+    }
+}
+
+/// The PC/SC "Get Data" pseudo-APDU for a contactless card's UID (`FF CA 00 00 00`), and its answer.
+public enum CardUID {
+    /// The command APDU.
+    public static let getData: [UInt8] = [0xFF, 0xCA, 0x00, 0x00, 0x00]
+
+    /// Why an answer gives no UID.
+    public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The answer is shorter than a status word.
+        case noStatusWord
+        /// The status word is not 90 00 (`63 00`: the operation failed — no card, or it left; `6A 81`: the
+        /// reader does not support the function).
+        case status(UInt8, UInt8)
+        /// A UID of a length ISO/IEC 14443-3 does not give (4, 7 or 10 bytes).
+        case length(Int)
+
+        /// What is wrong, in words.
+        public var description: String {
+            switch self {
+            case .noStatusWord: "the reader's answer to Get Data has no status word"
+            case .status(0x63, 0x00): "Get Data failed (63 00): the card did not answer or left"
+            case .status(0x6A, 0x81): "the reader does not support Get Data (6A 81)"
+            case .status(let sw1, let sw2):
+                "Get Data was refused with status \(Self.hex(sw1)) \(Self.hex(sw2))"
+            case .length(let n): "a card UID of \(n) bytes (ISO/IEC 14443-3 UIDs have 4, 7 or 10)"
+            }
+        }
+
+        private static func hex(_ byte: UInt8) -> String {
+            let text = String(byte, radix: 16, uppercase: true)
+            return text.count == 1 ? "0" + text : text
+        }
+    }
+
+    /// The UID in the data of the DataBlock that answered `getData`.
+    public static func uid(fromAnswer data: [UInt8]) throws(Failure) -> [UInt8] {
+        guard data.count >= 2 else { throw .noStatusWord }
+        let (sw1, sw2) = (data[data.count - 2], data[data.count - 1])
+        guard sw1 == 0x90, sw2 == 0x00 else { throw .status(sw1, sw2) }
+        let uid = Array(data.dropLast(2))
+        guard [4, 7, 10].contains(uid.count) else { throw .length(uid.count) }
+        return uid
+    }
+}
+
+/// The CCID class descriptor (type 0x21, 54 bytes, CCID Rev 1.1 §5.1) of a reader's interface: what LabDoor needs
+/// from it.
+public struct CCIDClassDescriptor: Equatable, Sendable {
+    /// The level at which the reader exchanges data with the host (dwFeatures bits 16–18).
+    public enum ExchangeLevel: Equatable, Sendable {
+        /// Character level: the host would speak T=0/T=1 byte by byte.
+        case character
+        /// TPDU level: the host would frame T=1 blocks itself.
+        case tpdu
+        /// Short APDU level: an APDU in, an answer out (what ACS's contactless readers do).
+        case shortAPDU
+        /// Short and extended APDU level.
+        case extendedAPDU
+    }
+
+    /// The highest slot index (slots = this + 1).
+    public var maxSlotIndex: UInt8
+    /// dwFeatures.
+    public var features: UInt32
+    /// dwMaxCCIDMessageLength: the longest message, header included.
+    public var maxMessageLength: Int
+
+    /// The exchange level dwFeatures declares.
+    public var exchangeLevel: ExchangeLevel {
+        switch features & 0x0007_0000 {
+        case 0x0001_0000: .tpdu
+        case 0x0002_0000: .shortAPDU
+        case 0x0004_0000: .extendedAPDU
+        default: .character
+        }
+    }
+
+    /// Why a descriptor is not one LabDoor can use.
+    public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        /// No 54-byte descriptor of type 0x21 in the interface's extra descriptors.
+        case missing
+        /// A character- or TPDU-level reader: LabDoor speaks APDUs only.
+        case exchangeLevel(ExchangeLevel)
+        /// dwMaxCCIDMessageLength too small for a header and a status word.
+        case messageLength(Int)
+
+        /// What is wrong, in words, for the start-up error.
+        public var description: String {
+            switch self {
+            case .missing: "the reader's interface has no CCID class descriptor (54 bytes, type 0x21)"
+            case .exchangeLevel(let level):
+                "the reader exchanges data at \(level == .tpdu ? "TPDU" : "character") level; LabDoor needs a short or extended APDU level reader (dwFeatures bit 17 or 18) — use a reader such as the ACS ACR122U"
+            case .messageLength(let n):
+                "the reader's dwMaxCCIDMessageLength is \(n), less than a header and a status word"
+            }
+        }
+    }
+
+    /// Finds and checks the class descriptor in an interface's extra descriptor bytes (libusb's `extra`).
+    public init(interfaceExtra bytes: [UInt8]) throws(Failure) {
+        var offset = 0
+        while offset + 2 <= bytes.count {
+            let length = Int(bytes[offset])
+            guard length >= 2, offset + length <= bytes.count else { break }
+            if bytes[offset + 1] == 0x21, length == 54 {
+                let d = Array(bytes[offset..<(offset + 54)])
+                func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(d[at + $1]) << (8 * $1) } }
+                self.init(maxSlotIndex: d[4], features: u32(40), maxMessageLength: Int(u32(44)))
+                guard exchangeLevel == .shortAPDU || exchangeLevel == .extendedAPDU else {
+                    throw .exchangeLevel(exchangeLevel)
+                }
+                guard maxMessageLength >= CCIDError.headerLength + 2 else { throw .messageLength(maxMessageLength) }
+                return
+            }
+            offset += length
+        }
+        throw .missing
+    }
+
+    /// A descriptor's values, for tests and the emulated reader.
+    public init(maxSlotIndex: UInt8, features: UInt32, maxMessageLength: Int) {
+        self.maxSlotIndex = maxSlotIndex
+        self.features = features
+        self.maxMessageLength = maxMessageLength
+    }
+}

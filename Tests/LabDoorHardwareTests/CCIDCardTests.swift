@@ -1,0 +1,84 @@
+import LabDoorHardware
+import Testing
+
+@Suite("CCID cards: UIDs as badge numbers, the reader's class descriptor")
+struct CCIDCardTests {
+    @Test(
+        "a UID in each uid_format",
+        arguments: [
+            (UIDFormat.hex, "04A23F1B"), (.hexReversed, "1B3FA204"), (.decimal, "77741851"),
+            (.decimalReversed, "457155076"),
+        ])
+    func formats(format: UIDFormat, expected: String) {
+        #expect(format.badgeNumber([0x04, 0xA2, 0x3F, 0x1B]) == expected)
+    }
+
+    @Test("decimal past 64 bits (a 10-byte UID) and with leading zero bytes")
+    func decimalWide() {
+        // 0x01 followed by nine 0x00 bytes is 2^72.
+        #expect(UIDFormat.decimal.badgeNumber([0x01] + [UInt8](repeating: 0, count: 9)) == "4722366482869645213696")
+        #expect(UIDFormat.decimal.badgeNumber([0x00, 0x00, 0x01, 0x00]) == "256")
+        #expect(UIDFormat.decimal.badgeNumber([0, 0, 0, 0]) == "0")
+        // 7 bytes of 0xFF: 2^56 − 1.
+        #expect(UIDFormat.decimal.badgeNumber([UInt8](repeating: 0xFF, count: 7)) == "72057594037927935")
+        #expect(UIDFormat.hex.badgeNumber([UInt8](repeating: 0xFF, count: 10)).count == 20)
+    }
+
+    @Test("Get Data answers: a UID of 4, 7 or 10 bytes with 90 00; anything else says why")
+    func getData() throws {
+        #expect(CardUID.getData == [0xFF, 0xCA, 0x00, 0x00, 0x00])
+        #expect(try CardUID.uid(fromAnswer: [0x04, 0xA2, 0x3F, 0x1B, 0x90, 0x00]) == [0x04, 0xA2, 0x3F, 0x1B])
+        #expect(try CardUID.uid(fromAnswer: [UInt8](repeating: 7, count: 7) + [0x90, 0x00]).count == 7)
+        #expect(try CardUID.uid(fromAnswer: [UInt8](repeating: 7, count: 10) + [0x90, 0x00]).count == 10)
+        #expect(throws: CardUID.Failure.status(0x63, 0x00)) { try CardUID.uid(fromAnswer: [0x63, 0x00]) }
+        #expect(throws: CardUID.Failure.status(0x6A, 0x81)) { try CardUID.uid(fromAnswer: [0x6A, 0x81]) }
+        #expect(throws: CardUID.Failure.noStatusWord) { try CardUID.uid(fromAnswer: [0x90]) }
+        #expect(throws: CardUID.Failure.length(5)) { try CardUID.uid(fromAnswer: [1, 2, 3, 4, 5, 0x90, 0x00]) }
+        #expect(throws: CardUID.Failure.length(0)) { try CardUID.uid(fromAnswer: [0x90, 0x00]) }
+        #expect(CardUID.Failure.status(0x63, 0x00).description.contains("did not answer"))
+    }
+
+    /// A 54-byte class descriptor with the given dwFeatures and dwMaxCCIDMessageLength (the other fields as a
+    /// single-slot contactless reader would fill them; only these matter here).
+    static func descriptor(features: UInt32, maxMessage: UInt32 = 271) -> [UInt8] {
+        var d = [UInt8](repeating: 0, count: 54)
+        d[0] = 54
+        d[1] = 0x21
+        d[2] = 0x10
+        d[3] = 0x01  // bcdCCID 1.10
+        for i in 0..<4 {
+            d[40 + i] = UInt8(truncatingIfNeeded: features >> (8 * i))
+            d[44 + i] = UInt8(truncatingIfNeeded: maxMessage >> (8 * i))
+        }
+        return d
+    }
+
+    @Test("the class descriptor: found after other descriptors, APDU level accepted, TPDU and character refused")
+    func classDescriptor() throws {
+        let other: [UInt8] = [0x05, 0x24, 0x00, 0x10, 0x01]  // some other class-specific descriptor first
+        let short = try CCIDClassDescriptor(interfaceExtra: other + Self.descriptor(features: 0x0002_04BA))
+        #expect(short.exchangeLevel == .shortAPDU && short.maxMessageLength == 271 && short.maxSlotIndex == 0)
+        #expect(
+            try CCIDClassDescriptor(interfaceExtra: Self.descriptor(features: 0x0004_0000)).exchangeLevel
+                == .extendedAPDU)
+        #expect(throws: CCIDClassDescriptor.Failure.exchangeLevel(.tpdu)) {
+            try CCIDClassDescriptor(interfaceExtra: Self.descriptor(features: 0x0001_00BA))
+        }
+        #expect(throws: CCIDClassDescriptor.Failure.exchangeLevel(.character)) {
+            try CCIDClassDescriptor(interfaceExtra: Self.descriptor(features: 0x0000_00BA))
+        }
+        #expect(throws: CCIDClassDescriptor.Failure.messageLength(11)) {
+            try CCIDClassDescriptor(interfaceExtra: Self.descriptor(features: 0x0002_0000, maxMessage: 11))
+        }
+        #expect(throws: CCIDClassDescriptor.Failure.missing) { try CCIDClassDescriptor(interfaceExtra: other) }
+        #expect(throws: CCIDClassDescriptor.Failure.missing) { try CCIDClassDescriptor(interfaceExtra: []) }
+        // A truncated descriptor, and a zero length that would loop forever, are "missing", never a trap.
+        #expect(throws: CCIDClassDescriptor.Failure.missing) {
+            try CCIDClassDescriptor(interfaceExtra: Array(Self.descriptor(features: 0x0002_0000).prefix(40)))
+        }
+        #expect(throws: CCIDClassDescriptor.Failure.missing) {
+            try CCIDClassDescriptor(interfaceExtra: [0, 0x21, 1, 2])
+        }
+        #expect(CCIDClassDescriptor.Failure.exchangeLevel(.tpdu).description.contains("TPDU"))
+    }
+}
