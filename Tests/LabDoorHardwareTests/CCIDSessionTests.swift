@@ -1,0 +1,109 @@
+import LabDoorCore
+import LabDoorHardware
+import Testing
+
+@Suite("CCID session: one tap, one read; every reply judged")
+struct CCIDSessionTests {
+    static func at(_ ms: Int64) -> MonotonicInstant { MonotonicInstant(sinceOrigin: .milliseconds(ms)) }
+
+    /// The reply the reader gives to `command` when all goes well, with `data`.
+    static func reply(to output: CCIDSession.Output?, data: [UInt8] = []) -> [UInt8] {
+        guard case .send(let command) = output else { return [] }
+        return CCIDResponse(kind: command.replyKind, seq: command.seq, data: data).encoded
+    }
+
+    static let uidAnswer: [UInt8] = [0x04, 0xA2, 0x3F, 0x1B, 0x90, 0x00]
+
+    @Test("a tap: power on, Get Data, the read, power off; held, nothing more; removed and tapped again: a second read")
+    func tap() {
+        var session = CCIDSession()
+        let on = session.card(present: true, at: Self.at(0))
+        #expect(on == [.send(.iccPowerOn(slot: 0, seq: 0))])
+        let get = session.received(Self.reply(to: on.first, data: [0x3B, 0x8F]), at: Self.at(5))
+        #expect(get == [.send(.xfrBlock(slot: 0, seq: 1, data: CardUID.getData))])
+        let read = session.received(Self.reply(to: get.first, data: Self.uidAnswer), at: Self.at(10))
+        #expect(read == [.read(uid: [0x04, 0xA2, 0x3F, 0x1B]), .send(.iccPowerOff(slot: 0, seq: 2))])
+        #expect(session.received(Self.reply(to: read.last), at: Self.at(12)).isEmpty)
+        #expect(!session.isWaiting)
+        // Held for 5 s, with the reader repeating that a card is present: no second read.
+        for ms in stride(from: Int64(100), through: 5000, by: 100) {
+            #expect(session.card(present: true, at: Self.at(ms)).isEmpty)
+            #expect(session.tick(at: Self.at(ms)).isEmpty)
+        }
+        #expect(session.card(present: false, at: Self.at(5100)).isEmpty)
+        #expect(session.card(present: true, at: Self.at(5200)) == [.send(.iccPowerOn(slot: 0, seq: 3))])
+    }
+
+    @Test(
+        "a stale reply (wrong bSeq) is ignored, never taken as the answer; silence past the deadline is a reader error")
+    func wrongSeqAndMute() {
+        var session = CCIDSession(replyTimeout: .milliseconds(500))
+        let on = session.card(present: true, at: Self.at(0))
+        let stale = CCIDResponse(kind: .dataBlock, seq: 7, data: Self.uidAnswer).encoded
+        #expect(session.received(stale, at: Self.at(10)) == [.ignored("bSeq 7, expected 0")])
+        #expect(session.isWaiting)
+        #expect(session.tick(at: Self.at(499)).isEmpty)
+        guard case .readerError(let why) = session.tick(at: Self.at(500)).first else {
+            Issue.record("a mute reader was not an error")
+            return
+        }
+        #expect(why.contains("power-on"))
+        _ = on
+    }
+
+    @Test("a time extension waits longer; the answer after it is taken")
+    func timeExtension() {
+        var session = CCIDSession(replyTimeout: .milliseconds(500))
+        let on = session.card(present: true, at: Self.at(0))
+        let more = CCIDResponse(kind: .dataBlock, seq: 0, status: .timeExtension, error: 3).encoded
+        #expect(session.received(more, at: Self.at(400)).isEmpty)
+        #expect(session.tick(at: Self.at(1000)).isEmpty, "still within 400 + 3 × 500 ms")
+        #expect(session.received(Self.reply(to: on.first), at: Self.at(1800)).count == 1)
+    }
+
+    @Test("malformed replies are reader errors; failures and impossible UIDs are no read")
+    func failures() {
+        var session = CCIDSession()
+        _ = session.card(present: true, at: Self.at(0))
+        #expect(
+            session.received([0x80, 0x05, 0, 0, 0, 0, 0, 0, 0, 0], at: Self.at(1)) == [
+                .readerError("a CCID message declaring 5 data bytes with 0 received")
+            ])
+
+        // Power-on refused (the card left at once): unreadable, held until it is gone.
+        _ = session.card(present: false, at: Self.at(2))
+        _ = session.card(present: true, at: Self.at(3))
+        let refused = CCIDResponse(kind: .dataBlock, seq: 1, card: .absent, status: .failed, error: 0xFE).encoded
+        #expect(session.received(refused, at: Self.at(4)) == [.unreadable("the card did not power on (bError 0xfe)")])
+        #expect(session.card(present: true, at: Self.at(5)).isEmpty)
+
+        // 63 00 to Get Data: unreadable; a 5-byte UID: rejected (counted by the lockout). Both power off.
+        for (answer, expected) in [
+            ([0x63, 0x00] as [UInt8], CCIDSession.Output.unreadable(CardUID.Failure.status(0x63, 0x00).description)),
+            ([1, 2, 3, 4, 5, 0x90, 0x00], .rejected(CardUID.Failure.length(5).description)),
+        ] {
+            _ = session.card(present: false, at: Self.at(10))
+            let on = session.card(present: true, at: Self.at(11))
+            let get = session.received(Self.reply(to: on.first), at: Self.at(12))
+            let outputs = session.received(Self.reply(to: get.first, data: answer), at: Self.at(13))
+            #expect(outputs.first == expected)
+            guard case .send(.iccPowerOff) = outputs.last else {
+                Issue.record("no power-off after \(answer)")
+                return
+            }
+        }
+    }
+
+    @Test("the card leaves mid-exchange: no read, and the late answer is ignored")
+    func leftEarly() {
+        var session = CCIDSession()
+        let on = session.card(present: true, at: Self.at(0))
+        let get = session.received(Self.reply(to: on.first), at: Self.at(5))
+        #expect(session.card(present: false, at: Self.at(6)) == [.unreadable("the card left during Get Data")])
+        guard case .ignored = session.received(Self.reply(to: get.first, data: Self.uidAnswer), at: Self.at(8)).first
+        else {
+            Issue.record("a late answer after the card left was taken")
+            return
+        }
+    }
+}
