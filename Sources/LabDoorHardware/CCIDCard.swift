@@ -1,5 +1,6 @@
-// From a CCID reader's answers to a badge number, and the reader's class descriptor: pure functions, no I/O
-// (docs: ../shared/DESIGN.md, Hardware; issue #16).
+// From a CCID reader's answers to a badge number, the reader's class descriptor, and ACS readers' feedback:
+// pure functions, no I/O (docs: ../shared/DESIGN.md, Hardware; issue #16).
+public import LabDoorCore
 
 /// How a reader turns a card's UID into the badge number, so that a card enrolled on a keyboard-wedge reader
 /// (which may print the UID in decimal, and byte-reversed) gives the same number on an NFC reader.
@@ -169,5 +170,29 @@ public struct CCIDClassDescriptor: Equatable, Sendable {
         self.maxSlotIndex = maxSlotIndex
         self.features = features
         self.maxMessageLength = maxMessageLength
+    }
+}
+
+/// ACS readers' LED and buzzer: the pseudo-APDU `FF 00 40 P2 04 T1 T2 Rep Buzzer` ("Bi-Color LED and Buzzer
+/// Control" in the ACR122U Application Programming Interface): P2 selects which LED blinks and how it ends, T1
+/// and T2 are the on and off times in units of 100 ms, Rep the repetitions, Buzzer 01 sounds it during T1. To be
+/// checked against a real reader; a model without a table gets no feedback and works otherwise.
+public enum ACSFeedback {
+    /// The reader's own beep at each card, off (`FF 00 52 00 00`): LabDoor sounds its own patterns.
+    public static let silenceCardBeep: [UInt8] = [0xFF, 0x00, 0x52, 0x00, 0x00]
+
+    /// The APDU that shows `pattern`: the LED blinks `pulses` times and ends off.
+    public static func apdu(_ pattern: FeedbackPattern) -> [UInt8] {
+        // Bits (ACR122U P2): 0 final red, 1 final green, 2 red mask, 3 green mask, 4 initial red blinking state,
+        // 5 initial green blinking state, 6 red blinking mask, 7 green blinking mask.
+        let control: UInt8 = pattern.light == .red ? 0b0101_0100 : 0b1010_1000
+        func tenths(_ duration: Duration) -> UInt8 {
+            let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+            return UInt8(clamping: max(1, (ms + 50) / 100))
+        }
+        return [
+            0xFF, 0x00, 0x40, control, 0x04, tenths(pattern.on), tenths(pattern.off),
+            UInt8(clamping: pattern.pulses), pattern.buzz ? 0x01 : 0x00,
+        ]
     }
 }

@@ -1,3 +1,4 @@
+import LabDoorCore
 import LabDoorHardware
 import Testing
 
@@ -80,5 +81,18 @@ struct CCIDCardTests {
             try CCIDClassDescriptor(interfaceExtra: [0, 0x21, 1, 2])
         }
         #expect(CCIDClassDescriptor.Failure.exchangeLevel(.tpdu).description.contains("TPDU"))
+    }
+}
+
+@Suite("ACS LED and buzzer pseudo-APDUs")
+struct ACSFeedbackTests {
+    @Test("a pattern becomes FF 00 40 P2 04 T1 T2 Rep Buzzer")
+    func apdus() {
+        // Three short red with the buzzer: red blinking, ends off; 200 ms on, 200 ms off, 3 times, buzz in T1.
+        #expect(ACSFeedback.apdu(FeedbackPattern.Family.closed.pattern) == [0xFF, 0x00, 0x40, 0x54, 0x04, 2, 2, 3, 1])
+        // A grant: green once for a second, silent (T2 at least one unit).
+        #expect(
+            ACSFeedback.apdu(FeedbackPattern.Family.granted.pattern) == [0xFF, 0x00, 0x40, 0xA8, 0x04, 10, 1, 1, 0])
+        #expect(ACSFeedback.silenceCardBeep == [0xFF, 0x00, 0x52, 0x00, 0x00])
     }
 }
