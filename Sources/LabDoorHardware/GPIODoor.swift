@@ -86,6 +86,8 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
     /// The output lines (C pointers, used only inside the mutex: hence unchecked).
     private struct Outputs: @unchecked Sendable {
         var closed = false
+        /// Counts signals: a pattern's later steps give way to the next decision's.
+        var signals = 0
         var relay: OpaquePointer
         var lines: [String: OpaquePointer]
     }
@@ -175,16 +177,37 @@ public final class GPIODoor: DoorActuator, @unchecked Sendable {
         guard result == 0 else { throw GPIOError(message: "cannot drive relay_line \(wiring.relay)", errno: code) }
     }
 
-    /// Green LED for a grant, red LED and a short buzz for a denial, for one second.
+    /// The decision's feedback pattern (`FeedbackPattern`): green for a grant; red with the buzzer, one long or
+    /// two to four short, for a denial, so that the sign by the door says why. A new decision ends the previous
+    /// pattern at once.
     public func signal(_ decision: Decision) {
-        let roles = decision.isGranted ? ["green_led_line"] : ["red_led_line", "buzzer_line"]
-        setOutputs(roles, 1)
-        queue.asyncAfter(deadline: .now() + .seconds(1)) { [weak self] in self?.setOutputs(roles, 0) }
+        let pattern = FeedbackPattern.forReason(decision.reason)
+        let roles =
+            pattern.light == .green ? ["green_led_line"] : ["red_led_line"] + (pattern.buzz ? ["buzzer_line"] : [])
+        let signal = outputs.withLock { outputs -> Int in
+            outputs.signals += 1
+            return outputs.signals
+        }
+        setOutputs(["green_led_line", "red_led_line", "buzzer_line"], 0, signal: signal)
+        setOutputs(roles, 1, signal: signal)  // the first pulse at once
+        let start = DispatchTime.now()
+        for pulse in 0..<pattern.pulses {
+            let begins = (pattern.on + pattern.off) * pulse
+            if pulse > 0 {
+                queue.asyncAfter(deadline: start + begins.timeInterval) { [weak self] in
+                    self?.setOutputs(roles, 1, signal: signal)
+                }
+            }
+            queue.asyncAfter(deadline: start + (begins + pattern.on).timeInterval) { [weak self] in
+                self?.setOutputs(roles, 0, signal: signal)
+            }
+        }
     }
 
-    private func setOutputs(_ roles: [String], _ level: Int32) {
+    /// Sets the lines of `roles` that are wired, unless the door is closed or a later signal has begun.
+    private func setOutputs(_ roles: [String], _ level: Int32, signal: Int) {
         outputs.withLock { outputs in
-            guard !outputs.closed else { return }
+            guard !outputs.closed, outputs.signals == signal else { return }
             for role in roles { if let line = outputs.lines[role] { _ = labdoor_gpio_set_value(line, level) } }
         }
     }
