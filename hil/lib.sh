@@ -104,6 +104,61 @@ type_badge() {
     timeout 120 sh -c "exec 3> /dev/hidg0; $script" || fail "typing timed out (is the reader being read?)"
 }
 
+# --- the emulated CCID (NFC) reader: probe/ccidgadget on FunctionFS, on the second dummy UDC ------------------
+
+CCID=/sys/kernel/config/usb_gadget/ccid
+CCID_LOG=/tmp/ccid.log
+
+# ccid_create [VID PID [GADGET_OPTIONS...]]: the emulated ACR122U (072f:2200 unless given), its program running
+# (log in $CCID_LOG, control FIFO /tmp/ccid.ctl); not yet plugged in. Options: --tpdu, --no-interrupt.
+ccid_create() {
+    vid=${1:-072f}; pid=${2:-2200}
+    [ $# -ge 2 ] && shift 2 || shift $#
+    ccid_destroy
+    mkdir -p "$CCID/strings/0x409" "$CCID/configs/c.1/strings/0x409" "$CCID/functions/ffs.ccid"
+    echo "0x$vid" > "$CCID/idVendor"
+    echo "0x$pid" > "$CCID/idProduct"
+    echo 0x0214 > "$CCID/bcdDevice"
+    echo "ACS" > "$CCID/strings/0x409/manufacturer"
+    echo "ACR122U PICC Interface" > "$CCID/strings/0x409/product"
+    echo "HILNFC01" > "$CCID/strings/0x409/serialnumber"
+    echo "reader" > "$CCID/configs/c.1/strings/0x409/configuration"
+    echo 200 > "$CCID/configs/c.1/MaxPower"
+    ln -s "$CCID/functions/ffs.ccid" "$CCID/configs/c.1/"
+    mkdir -p /dev/ffs-ccid
+    mount -t functionfs ccid /dev/ffs-ccid || fail "mount -t functionfs failed (usb_f_fs loaded?)"
+    rm -f /tmp/ccid.ctl && mkfifo /tmp/ccid.ctl
+    ccidgadget /dev/ffs-ccid /tmp/ccid.ctl "$@" >> "$CCID_LOG" 2>&1 &
+    CCID_PID=$!
+    wait_for "the CCID gadget to write its descriptors" 5 grep -q " ready " "$CCID_LOG"
+}
+
+ccid_plug() { echo dummy_udc.1 > "$CCID/UDC"; }
+ccid_unplug() { echo "" > "$CCID/UDC"; }
+# ccid WORDS: one control line for the emulated reader (tap HEX, remove, mute, ...).
+ccid() { echo "$*" > /tmp/ccid.ctl; }
+
+ccid_destroy() {
+    [ -d "$CCID" ] || return 0
+    echo "" > "$CCID/UDC" 2> /dev/null || true
+    killall -9 ccidgadget 2> /dev/null || true
+    usleep 200000
+    umount /dev/ffs-ccid 2> /dev/null || true
+    rm -f "$CCID/configs/c.1/ffs.ccid"
+    rmdir "$CCID/configs/c.1/strings/0x409" "$CCID/configs/c.1" "$CCID/functions/ffs.ccid" \
+        "$CCID/strings/0x409" "$CCID" 2> /dev/null || true
+}
+
+# ccid_host_device: the host-side USB device of the emulated NFC reader, e.g. /sys/bus/usb/devices/2-1.
+ccid_host_device() {
+    for d in /sys/bus/usb/devices/*; do
+        [ -f "$d/idVendor" ] || continue
+        [ "$(cat "$d/idVendor")" = "$(sed 's/0x//' "$CCID/idVendor")" ] \
+            && [ "$(cat "$d/idProduct")" = "$(sed 's/0x//' "$CCID/idProduct")" ] && { echo "$d"; return 0; }
+    done
+    return 1
+}
+
 # gpiosim_create LABEL NUM_LINES [NAME0 NAME1 ...]: a live gpio-sim chip; prints its gpiochip device name.
 gpiosim_create() {
     label=$1; lines=$2; shift 2

@@ -18,6 +18,7 @@ say "building probes and binaries"
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/usbprobe" "$HIL/probe/usbprobe.c" $(pkg-config --cflags --libs libusb-1.0)
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/gpioprobe" "$HIL/probe/gpioprobe.c" $(pkg-config --cflags --libs libgpiod)
 gcc -O2 -Wall -Wextra -Werror -o "$WORK/badgetime" "$HIL/probe/badgetime.c"
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$WORK/ccidgadget" "$HIL/probe/ccidgadget.c"
 GPIOD=${HIL_GPIOD:-1}
 G2LIB=""
 if [ "$GPIOD" = 2 ]; then
@@ -75,13 +76,14 @@ ln -sf /bin/udevadm "$R/lib/systemd/systemd-udevd"
 copy_with_libs "$WORK/usbprobe" /bin/usbprobe
 copy_with_libs "$WORK/gpioprobe" /bin/gpioprobe
 copy_with_libs "$WORK/badgetime" /bin/badgetime
+copy_with_libs "$WORK/ccidgadget" /bin/ccidgadget
 if [ -n "${SWIFT_BIN:-}" ]; then
     copy_with_libs "$SWIFT_BIN/labdoord" /bin/labdoord
     copy_with_libs "$SWIFT_BIN/labdoorctl" /bin/labdoorctl
     copy_with_libs "$SWIFT_BIN/labdoor-gpio-stress" /bin/labdoor-gpio-stress
 fi
 # The modules the scenarios need, with their dependencies.
-add_modules "$R" configfs usb-common usbcore udc-core dummy_hcd libcomposite usb_f_hid hid usbhid hid-generic evdev
+add_modules "$R" configfs usb-common usbcore udc-core dummy_hcd libcomposite usb_f_hid usb_f_fs hid usbhid hid-generic evdev pn533_usb
 # What a real system gives the daemon: zone data, users and groups.
 cp /usr/share/zoneinfo/Europe/Helsinki "$R/usr/share/zoneinfo/Europe/"
 cp /usr/share/zoneinfo/UTC "$R/usr/share/zoneinfo/"
