@@ -2,51 +2,6 @@
 // pure functions, no I/O (docs: ../shared/DESIGN.md, Hardware; issue #16).
 public import LabDoorCore
 
-/// How a reader turns a card's UID into the badge number, so that a card enrolled on a keyboard-wedge reader
-/// (which may print the UID in decimal, and byte-reversed) gives the same number on an NFC reader.
-public enum UIDFormat: String, CaseIterable, Sendable {
-    /// Upper-case hex, bytes in the order the card sends them (`04A23F1B`).
-    case hex
-    /// Upper-case hex, bytes reversed (`1B3FA204`).
-    case hexReversed = "hex-reversed"
-    /// The bytes as one big-endian unsigned number, in decimal, without leading zeros (`77741851`).
-    case decimal
-    /// The bytes reversed, then as `decimal` (`457155076`: what many wedge readers print for a 4-byte UID).
-    case decimalReversed = "decimal-reversed"
-
-    /// The badge number for `uid`.
-    public func badgeNumber(_ uid: [UInt8]) -> String {
-        let bytes = self == .hexReversed || self == .decimalReversed ? uid.reversed() : uid
-        switch self {
-        case .hex, .hexReversed:
-            let digits = Array("0123456789ABCDEF".utf8)
-            return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
-        case .decimal, .decimalReversed:
-            return Self.decimal(bytes)
-        }
-    }
-
-    /// A big-endian unsigned number of any length in decimal (a 10-byte UID exceeds 64 bits).
-    private static func decimal(_ bytes: [UInt8]) -> String {
-        var number = Array(bytes.drop { $0 == 0 })
-        guard !number.isEmpty else { return "0" }
-        var digits: [UInt8] = []
-        while !number.isEmpty {
-            var remainder = 0
-            var quotient: [UInt8] = []
-            for byte in number {
-                let value = remainder * 256 + Int(byte)
-                let q = value / 10
-                remainder = value % 10
-                if !quotient.isEmpty || q > 0 { quotient.append(UInt8(q)) }
-            }
-            digits.append(UInt8(ascii: "0") + UInt8(remainder))
-            number = quotient
-        }
-        return String(decoding: digits.reversed(), as: UTF8.self)
-    }
-}
-
 /// The PC/SC "Get Data" pseudo-APDU for a contactless card's UID (`FF CA 00 00 00`), and its answer.
 public enum CardUID {
     /// The command APDU.
@@ -173,10 +128,13 @@ public struct CCIDClassDescriptor: Equatable, Sendable {
     }
 }
 
-/// ACS readers' LED and buzzer: the pseudo-APDU `FF 00 40 P2 04 T1 T2 Rep Buzzer` ("Bi-Color LED and Buzzer
-/// Control" in the ACR122U Application Programming Interface): P2 selects which LED blinks and how it ends, T1
-/// and T2 are the on and off times in units of 100 ms, Rep the repetitions, Buzzer 01 sounds it during T1. To be
-/// checked against a real reader; a model without a table gets no feedback and works otherwise.
+/// ACS readers' LED and buzzer: the pseudo-APDU `FF 00 40 P2 04 T1 T2 Rep Buzzer` ("Bi-color LED and Buzzer
+/// Control": ACS's ACR122U Application Programming Interface v2.04, §6.2; the same command and P2 bit layout in
+/// the ACM1252U-Y3 reference manual, §5.6.1 "ACR122U compatible commands"): P2 selects which LED blinks and how it
+/// ends, T1 and T2 are the on and off times in units of 100 ms, Rep the repetitions, Buzzer 01 sounds it during
+/// T1. The reader answers `90 <LED state>` (63 00: failed). Sent as PC_to_RDR_Escape, which the ACR122U family
+/// takes with or without a card on the reader. Not yet checked against a physical reader (the HIL's emulated
+/// reader decodes the same layout); a model without a table gets no feedback and works otherwise.
 public enum ACSFeedback {
     /// The reader's own beep at each card, off (`FF 00 52 00 00`): LabDoor sounds its own patterns.
     public static let silenceCardBeep: [UInt8] = [0xFF, 0x00, 0x52, 0x00, 0x00]
@@ -186,10 +144,7 @@ public enum ACSFeedback {
         // Bits (ACR122U P2): 0 final red, 1 final green, 2 red mask, 3 green mask, 4 initial red blinking state,
         // 5 initial green blinking state, 6 red blinking mask, 7 green blinking mask.
         let control: UInt8 = pattern.light == .red ? 0b0101_0100 : 0b1010_1000
-        func tenths(_ duration: Duration) -> UInt8 {
-            let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-            return UInt8(clamping: max(1, (ms + 50) / 100))
-        }
+        func tenths(_ duration: Duration) -> UInt8 { UInt8(clamping: max(1, Int((duration.timeInterval * 10).rounded()))) }
         return [
             0xFF, 0x00, 0x40, control, 0x04, tenths(pattern.on), tenths(pattern.off),
             UInt8(clamping: pattern.pulses), pattern.buzz ? 0x01 : 0x00,

@@ -106,4 +106,62 @@ struct CCIDSessionTests {
             return
         }
     }
+
+    @Test("the slot is polled at start and every interval; a card found by a poll is read once; polls wait for an exchange")
+    func polling() {
+        var session = CCIDSession(pollInterval: .milliseconds(250))
+        let first = session.start(at: Self.at(0))
+        #expect(first == [.send(.getSlotStatus(slot: 0, seq: 0))])
+        let absent = CCIDResponse(kind: .slotStatus, seq: 0, card: .absent).encoded
+        #expect(session.received(absent, at: Self.at(2)).isEmpty)
+        #expect(session.tick(at: Self.at(249)).isEmpty)
+        let second = session.tick(at: Self.at(250))
+        #expect(second == [.send(.getSlotStatus(slot: 0, seq: 1))])
+        // This poll finds a card: power on at once.
+        let found = session.received(Self.reply(to: second.first), at: Self.at(252))
+        #expect(found == [.send(.iccPowerOn(slot: 0, seq: 2))])
+        #expect(session.tick(at: Self.at(600)).isEmpty, "no poll while the power-on waits")
+        let get = session.received(Self.reply(to: found.first), at: Self.at(601))
+        let read = session.received(Self.reply(to: get.first, data: Self.uidAnswer), at: Self.at(602))
+        #expect(read.first == .read(uid: [0x04, 0xA2, 0x3F, 0x1B]))
+        // The power-off's answer frees the slot; the overdue poll goes out, finds the card still there: no read.
+        let poll = session.received(Self.reply(to: read.last), at: Self.at(603))
+        #expect(poll == [.send(.getSlotStatus(slot: 0, seq: 5))])
+        #expect(session.received(Self.reply(to: poll.first), at: Self.at(604)).isEmpty)
+        #expect(session.hasAnswered)
+    }
+
+    @Test("feedback waits for a read to finish, goes out as an Escape, and a refusal is reported; a newer one drops the oldest")
+    func feedback() {
+        var session = CCIDSession()
+        let on = session.card(present: true, at: Self.at(0))
+        let led: [UInt8] = [0xFF, 0x00, 0x40, 0xA8, 0x04, 0x0A, 0x01, 0x01, 0x00]
+        #expect(session.escape(led, at: Self.at(1)).isEmpty, "the read goes first")
+        let get = session.received(Self.reply(to: on.first), at: Self.at(2))
+        let read = session.received(Self.reply(to: get.first, data: Self.uidAnswer), at: Self.at(3))
+        let escape = session.received(Self.reply(to: read.last), at: Self.at(4))
+        #expect(escape == [.send(.escape(slot: 0, seq: 3, data: led))])
+        #expect(session.received(Self.reply(to: escape.first, data: [0x90, 0x00]), at: Self.at(5)).isEmpty)
+
+        let refused = session.escape(led, at: Self.at(6))
+        guard case .escapeFailed(let why) = session.received(Self.reply(to: refused.first, data: [0x63, 0x00]), at: Self.at(7)).first
+        else {
+            Issue.record("a refused feedback command was not reported")
+            return
+        }
+        #expect(why.contains("63 00"))
+
+        // Three queued behind a waiting command: the oldest is dropped.
+        let busy = session.escape([1], at: Self.at(8))
+        for data: [UInt8] in [[2], [3], [4]] { #expect(session.escape(data, at: Self.at(9)).isEmpty) }
+        var sent: [[UInt8]] = []
+        var last = busy.first
+        for ms in Int64(10)...13 {
+            let out = session.received(Self.reply(to: last, data: [0x90, 0x00]), at: Self.at(ms))
+            guard case .send(.escape(_, _, let data)) = out.first else { break }
+            sent.append(data)
+            last = out.first
+        }
+        #expect(sent == [[3], [4]])
+    }
 }
