@@ -1,4 +1,5 @@
 import Foundation
+import LabDoorCore
 
 /// Parses the daemon's sections: `[paths]`, `[door]`, `[[reader]]`, `[alarms]`, `[clock]`, `[metrics]`, `[log]`.
 enum DaemonSections {
@@ -131,9 +132,9 @@ enum DaemonSections {
                     "path", "reader \"\(other.name)\" reads \(path) already; each reader needs its own FIFO")
             }
         }
-        guard reader.backend == .usb else { return }
+        guard reader.backend.isUSB else { return }
         for other in others
-        where other.backend == .usb && other.vendorID == reader.vendorID
+        where other.backend.isUSB && other.vendorID == reader.vendorID
             && other.productID == reader.productID
         {
             let distinct =
@@ -255,7 +256,9 @@ enum DaemonSections {
         }
         guard let backendText = try table.choice("backend", ReaderSettings.Backend.allCases.map(\.rawValue)),
             let backend = ReaderSettings.Backend(rawValue: backendText)
-        else { throw table.error(nil, "reader \"\(name)\" needs backend = \"usb\", \"stdin\" or \"fifo\"") }
+        else {
+            throw table.error(nil, "reader \"\(name)\" needs backend = \"usb\", \"ccid\", \"stdin\" or \"fifo\"")
+        }
         var reader = ReaderSettings(name: name, backend: backend)
         reader.path = try absolutePath(&table, "path")
         if let usb = try table.string("usb") {
@@ -279,8 +282,14 @@ enum DaemonSections {
         if let timeout = try table.integer("interkey_timeout_ms", in: 10...2000) {
             reader.interkeyTimeoutMilliseconds = timeout
         }
+        if let format = try table.choice("uid_format", UIDFormat.allCases.map(\.rawValue)) {
+            guard backend == .ccid else {
+                throw table.error("uid_format", "uid_format is for backend = \"ccid\" readers (a card's UID)")
+            }
+            reader.uidFormat = UIDFormat(rawValue: format) ?? .hex
+        }
         try table.rejectUnknownKeys(allowed: [
-            "name", "backend", "path", "usb", "port", "serial", "interkey_timeout_ms",
+            "name", "backend", "path", "usb", "port", "serial", "interkey_timeout_ms", "uid_format",
         ])
         switch backend {
         case .fifo where reader.path == nil:
@@ -288,6 +297,11 @@ enum DaemonSections {
                 nil, "reader \"\(name)\" has backend = \"fifo\" and needs path = (the FIFO's absolute path)")
         case .usb where reader.vendorID == nil:
             throw table.error(nil, "reader \"\(name)\" has backend = \"usb\" and needs usb = \"vid:pid\"")
+        case .ccid where reader.vendorID == nil:
+            throw table.error(
+                nil,
+                "reader \"\(name)\" has backend = \"ccid\" and needs usb = \"vid:pid\", e.g. \"072f:2200\" (ACS ACR122U)"
+            )
         default:
             return reader
         }

@@ -1,3 +1,5 @@
+public import LabDoorCore
+
 /// Where the daemon keeps its state and its control socket (`[paths]`).
 public struct PathSettings: Hashable, Sendable {
     /// `labdoor.db` and `keys/` live here.
@@ -107,6 +109,11 @@ public struct ReaderSettings: Hashable, Sendable {
         case stdin
         /// Badge numbers, one per line, written to a named pipe.
         case fifo
+        /// A CCID contactless (NFC) reader, read with libusb; the card's UID is the badge number.
+        case ccid
+
+        /// Whether the reader is a USB device selected by `usb = "vid:pid"`.
+        public var isUSB: Bool { self == .usb || self == .ccid }
     }
 
     /// The name in every event ("entry", "exit").
@@ -125,6 +132,8 @@ public struct ReaderSettings: Hashable, Sendable {
     public var serial: String?
     /// Partial input is dropped after this pause between keys.
     public var interkeyTimeoutMilliseconds = 100
+    /// How a CCID reader writes a card's UID as the badge number (`ccid`).
+    public var uidFormat = UIDFormat.hex
 
     /// A reader with the given name and backend.
     public init(name: String, backend: Backend) {

@@ -23,8 +23,11 @@ public enum ReaderInput: Hashable, Sendable {
     case attached(String)
     /// The reader was detached (or closed); details say why.
     case detached(String)
-    /// A device matched the reader's id but not its port or serial.
+    /// A device matched the reader's id but not its port or serial, or is a kind the daemon cannot use.
     case deviceRejected(String)
+    /// Something worth a log line that is neither a read nor a state change (a stale reply the reader sent, a
+    /// feedback command it refused); no event.
+    case notice(String)
 }
 
 /// What the door's inputs deliver to the decision loop.

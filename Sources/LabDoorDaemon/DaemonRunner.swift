@@ -92,6 +92,17 @@ public enum DaemonRunner {
                     "fix": "a drop-in with ProtectClock=yes or a narrower SystemCallFilter= refuses it",
                 ])
         }
+        // A CCID reader that only speaks TPDU or character level cannot read a UID: a configuration error, not a
+        // reader to retry (one plugged in later is refused and logged instead).
+        let refusals = USBReaderHub.ccidRefusals(config.readers.filter { $0.backend == .ccid }.map(usbSpec))
+        if !refusals.isEmpty {
+            for refusal in refusals {
+                logger.critical("a configured NFC reader cannot be used", metadata: ["error": "\(refusal)"])
+                printError("labdoord: \(refusal)")
+            }
+            door.close()
+            return configurationExitStatus
+        }
         // 2. The state directory: one daemon per directory, and a marker to detect an unclean stop.
         let state: StateDirectory
         do {
@@ -230,17 +241,22 @@ public enum DaemonRunner {
             switch reader.backend {
             case .stdin: ports.append(LineReader(name: reader.name, source: .standardInput))
             case .fifo: ports.append(LineReader(name: reader.name, source: .fifo(reader.path ?? "")))
-            case .usb:
-                var spec = USBReaderSpec(
-                    name: reader.name, vendorID: reader.vendorID ?? 0, productID: reader.productID ?? 0)
-                spec.port = reader.port
-                spec.serial = reader.serial
-                spec.interkeyTimeout = .milliseconds(reader.interkeyTimeoutMilliseconds)
-                usbSpecs.append(spec)
+            case .usb, .ccid:
+                usbSpecs.append(usbSpec(reader))
             }
         }
         if !usbSpecs.isEmpty { ports.append(USBReaderHub(specs: usbSpecs)) }
         return ports
+    }
+
+    /// The hub's spec of a USB reader (keyboard wedge or CCID).
+    static func usbSpec(_ reader: ReaderSettings) -> USBReaderSpec {
+        var spec = USBReaderSpec(name: reader.name, vendorID: reader.vendorID ?? 0, productID: reader.productID ?? 0)
+        spec.port = reader.port
+        spec.serial = reader.serial
+        spec.interkeyTimeout = .milliseconds(reader.interkeyTimeoutMilliseconds)
+        if reader.backend == .ccid { spec.family = .ccid(reader.uidFormat) }
+        return spec
     }
 
     /// `labdoord --init`: begins a new, empty log in the state directory when its keys exist but its database was

@@ -165,6 +165,8 @@ actor DoorDaemon {
             alarm(
                 EventRecord(time: now, kind: .readerDetached, reader: name, details: details, clockTrusted: trusted),
                 now: now)
+        case .notice(let details):
+            logger.notice("reader notice", metadata: ["reader": "\(name)", "reader.details": "\(details)"])
         case .deviceRejected(let details):
             write(
                 [EventRecord(time: now, kind: .readerRejected, reader: name, details: details, clockTrusted: trusted)],

@@ -144,7 +144,9 @@ public enum ACSFeedback {
         // Bits (ACR122U P2): 0 final red, 1 final green, 2 red mask, 3 green mask, 4 initial red blinking state,
         // 5 initial green blinking state, 6 red blinking mask, 7 green blinking mask.
         let control: UInt8 = pattern.light == .red ? 0b0101_0100 : 0b1010_1000
-        func tenths(_ duration: Duration) -> UInt8 { UInt8(clamping: max(1, Int((duration.timeInterval * 10).rounded()))) }
+        func tenths(_ duration: Duration) -> UInt8 {
+            UInt8(clamping: max(1, Int((duration.timeInterval * 10).rounded())))
+        }
         return [
             0xFF, 0x00, 0x40, control, 0x04, tenths(pattern.on), tenths(pattern.off),
             UInt8(clamping: pattern.pulses), pattern.buzz ? 0x01 : 0x00,

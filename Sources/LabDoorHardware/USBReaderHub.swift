@@ -3,9 +3,10 @@ import Foundation
 public import LabDoorCore
 import Synchronization
 
-/// Reads USB HID keyboard-wedge readers with libusb: hot-plug (arrivals and departures, also of readers present at
-/// start), kernel driver detach, asynchronous interrupt transfers, boot-keyboard decoding, and reopening with
-/// back-off when a device fails to open. Never throws after `start`: a reader problem is reported as a
+/// Reads USB badge readers with libusb — HID keyboard wedges, and CCID contactless readers
+/// (`USBReaderHub+CCID.swift`): hot-plug (arrivals and departures, also of readers present at start), kernel
+/// driver detach, asynchronous transfers, boot-keyboard decoding or the CCID exchange, and reopening with back-off
+/// when a device fails to open or misbehaves. Never throws after `start`: a reader problem is reported as a
 /// `ReaderInput` and retried; the daemon never dies because of a reader.
 ///
 /// Threading: every libusb call happens on one event thread, except `libusb_interrupt_event_handler` in `stop`.
@@ -13,23 +14,27 @@ import Synchronization
 public final class USBReaderHub: ReaderPort, @unchecked Sendable {
     private let specs: [USBReaderSpec]
     /// Set once by `start`, before the event thread runs; read only by the event thread afterwards.
-    private var deliver: @Sendable (String, ReaderInput) -> Void = { _, _ in }
+    var deliver: @Sendable (String, ReaderInput) -> Void = { _, _ in }
     /// State shared between callers (`show`, `stop`), libusb's hot-plug callback and the event thread.
-    private struct Shared: @unchecked Sendable {  // libusb device pointers, used only under the mutex
+    struct Shared: @unchecked Sendable {  // libusb device pointers, used only under the mutex
         var arrivals: [OpaquePointer] = []
         var departures: [OpaquePointer] = []
         var stopping = false
         var threadStarted = false
         var feedback: [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] = []
+        /// Decisions to show on CCID readers, in order.
+        var ccidFeedback: [(reader: String, pattern: FeedbackPattern)] = []
     }
 
-    private let shared = Mutex(Shared())
+    let shared = Mutex(Shared())
     private var context: OpaquePointer?
     private var callbacks: [libusb_hotplug_callback_handle] = []
     private var retries: [(device: OpaquePointer, attempt: Int, at: ContinuousClock.Instant)] = []
     private var connections: [Connection] = []
+    /// The opened CCID readers (and those closing).
+    var ccidConnections: [CCIDConnection] = []
     private let finished = DispatchSemaphore(value: 0)
-    private let origin = ContinuousClock.now
+    let origin = ContinuousClock.now
 
     /// One opened reader.
     final class Connection {
@@ -118,6 +123,11 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
     /// for a denial — cleared after a second. Readers that wire these LEDs to their own light or beeper show the
     /// result. Queued here, sent by the event thread; best effort.
     public func show(_ decision: Decision, on reader: String) {
+        if let spec = specs.first(where: { $0.name == reader }), case .ccid = spec.family {
+            let pattern = FeedbackPattern.forReason(decision.reason)
+            shared.withLock { $0.ccidFeedback.append((reader, pattern)) }
+            return
+        }
         let now = ContinuousClock.now
         shared.withLock {
             $0.feedback.append((reader, decision.isGranted ? 0x01 : 0x02, now))
@@ -159,9 +169,10 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
                 for connection in connections where connection.active {
                     _ = connection.transfer.map(libusb_cancel_transfer)
                 }
+                for connection in ccidConnections { end(connection, "stopped", reopen: false) }
             }
             processPending(now: ContinuousClock.now)
-            if stopRequested && connections.allSatisfy({ !$0.active }) { break }
+            if stopRequested && connections.allSatisfy({ !$0.active }) && ccidConnections.isEmpty { break }
         }
         for connection in connections { close(connection, reason: nil) }
         for handle in callbacks { libusb_hotplug_deregister_callback(context, handle) }
@@ -170,9 +181,9 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
         finished.signal()
     }
 
-    private var isStopping: Bool { shared.withLock { $0.stopping } }
+    var isStopping: Bool { shared.withLock { $0.stopping } }
 
-    private func time(_ instant: ContinuousClock.Instant) -> MonotonicInstant {
+    func time(_ instant: ContinuousClock.Instant) -> MonotonicInstant {
         MonotonicInstant(sinceOrigin: instant - origin)
     }
 
@@ -185,6 +196,9 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
             return (state.arrivals, state.departures)
         }
         for device in newDepartures {
+            for connection in ccidConnections where connection.device == device {
+                end(connection, "unplugged", reopen: false)
+            }
             if let connection = connections.first(where: { $0.device == device && $0.active }) {
                 connection.ended = connection.ended ?? "unplugged"
                 _ = connection.transfer.map(libusb_cancel_transfer)
@@ -210,6 +224,7 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
         for connection in connections where connection.active {
             if let dropped = connection.decoder.flush(at: time(now)) { deliver(connection.spec.name, dropped) }
         }
+        processCCID(now: now)
         let dueFeedback = shared.withLock { state -> [(reader: String, leds: UInt8, at: ContinuousClock.Instant)] in
             let due = state.feedback.filter { $0.at <= now }
             state.feedback.removeAll { $0.at <= now }
@@ -248,7 +263,9 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
                 .deviceRejected("device \(id) on port \(port) is not the configured port \(first.port ?? "")"))
             return
         }
-        if connections.contains(where: { $0.spec.name == spec.name && $0.active }) {
+        if connections.contains(where: { $0.spec.name == spec.name && $0.active })
+            || ccidConnections.contains(where: { $0.spec.name == spec.name })
+        {
             deliver(
                 spec.name,
                 .deviceRejected(
@@ -276,6 +293,11 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
                     .deviceRejected("device \(id) on port \(port) has serial \"\(actual)\", not \"\(serial)\""))
                 return
             }
+        }
+        if case .ccid(let format) = spec.family {
+            attachCCID(
+                device, handle: handle, spec: spec, format: format, attempt: attempt, id: id, port: port)
+            return
         }
         guard let (interface, endpoint, packetSize) = Self.keyboardEndpoint(device) else {
             libusb_close(handle)
@@ -332,7 +354,7 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
         deliver(spec.name, .attached("\(id) on port \(port)" + (spec.serial.map { " serial \($0)" } ?? "")))
     }
 
-    private func scheduleRetry(_ device: OpaquePointer, attempt: Int, spec: USBReaderSpec, why: String) {
+    func scheduleRetry(_ device: OpaquePointer, attempt: Int, spec: USBReaderSpec, why: String) {
         let delay = min(30, 1 << min(attempt, 5))
         deliver(spec.name, .detached("\(why); retrying in \(delay) s"))
         libusb_ref_device(device)

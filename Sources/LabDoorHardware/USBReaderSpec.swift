@@ -1,7 +1,8 @@
 import Foundation
+public import LabDoorCore
 
-/// A USB keyboard-wedge badge reader to drive: selected by vendor and product id, optionally pinned to a port
-/// path and a serial number.
+/// A USB badge reader to drive — a keyboard wedge or a CCID (NFC) reader: selected by vendor and product id,
+/// optionally pinned to a port path and a serial number.
 public struct USBReaderSpec: Hashable, Sendable {
     /// The reader's name in events ("entry").
     public var name: String
@@ -13,8 +14,18 @@ public struct USBReaderSpec: Hashable, Sendable {
     public var port: String?
     /// Only the device with this serial number.
     public var serial: String?
-    /// Partial input is dropped after this pause between keys.
+    /// Partial input is dropped after this pause between keys (keyboard wedges).
     public var interkeyTimeout: Duration = .milliseconds(100)
+    /// How the reader speaks.
+    public var family = Family.keyboard
+
+    /// The two families of USB readers.
+    public enum Family: Hashable, Sendable {
+        /// A HID boot keyboard that types the badge number.
+        case keyboard
+        /// A CCID contactless reader; the card's UID becomes the badge number in this format.
+        case ccid(UIDFormat)
+    }
 
     /// A reader spec.
     public init(name: String, vendorID: UInt16, productID: UInt16) {

@@ -181,6 +181,19 @@ struct ConfigurationTests {
                 "[[reader]]\nname = \"a\"\nbackend = \"usb\"\nusb = \"ffff:0035\"\n[[reader]]\nname = \"b\"\nbackend = \"usb\"\nusb = \"ffff:0035\"\n",
                 8, "reader[2].usb", "set port (or serial) on both"
             ),
+            ("[[reader]]\nname = \"nfc\"\nbackend = \"ccid\"\n", 1, "reader[1]", "needs usb = \"vid:pid\""),
+            (
+                "[[reader]]\nname = \"nfc\"\nbackend = \"ccid\"\nusb = \"072f:2200\"\nuid_format = \"octal\"\n", 5,
+                "reader[1].uid_format", "\"hex\", \"hex-reversed\", \"decimal\", \"decimal-reversed\""
+            ),
+            (
+                "[[reader]]\nname = \"a\"\nbackend = \"usb\"\nusb = \"ffff:0035\"\nuid_format = \"decimal\"\n", 5,
+                "reader[1].uid_format", "for backend = \"ccid\" readers"
+            ),
+            (
+                "[[reader]]\nname = \"a\"\nbackend = \"usb\"\nusb = \"072f:2200\"\n[[reader]]\nname = \"b\"\nbackend = \"ccid\"\nusb = \"072f:2200\"\n",
+                8, "reader[2].usb", "set port (or serial) on both"
+            ),
             (
                 "[door]\nbackend = \"gpio\"\nchip = \"gpiochip0\"\nrelay_line = 17\ncontact_line = 17\n", 5,
                 "door.contact_line", "is relay_line already"
@@ -212,6 +225,32 @@ struct ConfigurationTests {
         #expect(error.key == key)
         #expect(error.line == line)
         #expect(error.message.contains(message), "\(error)")
+    }
+
+    @Test("an NFC reader: backend = \"ccid\" with its vid:pid and uid_format (hex by default)")
+    func ccidReader() throws {
+        let config = try parse(
+            """
+            [[reader]]
+            name = "exit-nfc"
+            backend = "ccid"
+            usb = "072f:2200"
+            uid_format = "decimal-reversed"
+            port = "1-1.2"
+
+            [[reader]]
+            name = "entry-nfc"
+            backend = "ccid"
+            usb = "072f:2200"
+            port = "1-1.3"
+            """)
+        #expect(config.readers.map(\.backend) == [.ccid, .ccid])
+        #expect(config.readers.map(\.uidFormat) == [.decimalReversed, .hex])
+        #expect(config.readers.first?.vendorID == 0x072F && config.readers.first?.productID == 0x2200)
+        #expect(
+            self.error(
+                "[[reader]]\nname = \"a\"\nbackend = \"ccid\"\nusb = \"072f:2200\"\nport = \"1-1\"\n[[reader]]\nname = \"b\"\nbackend = \"ccid\"\nusb = \"072f:2200\"\nport = \"1-2\"\n"
+            ) == nil)
     }
 
     @Test("a missing file says so and what to pass")

@@ -107,7 +107,9 @@ struct CCIDSessionTests {
         }
     }
 
-    @Test("the slot is polled at start and every interval; a card found by a poll is read once; polls wait for an exchange")
+    @Test(
+        "the slot is polled at start and every interval; a card found by a poll is read once; polls wait for an exchange"
+    )
     func polling() {
         var session = CCIDSession(pollInterval: .milliseconds(250))
         let first = session.start(at: Self.at(0))
@@ -131,7 +133,9 @@ struct CCIDSessionTests {
         #expect(session.hasAnswered)
     }
 
-    @Test("feedback waits for a read to finish, goes out as an Escape, and a refusal is reported; a newer one drops the oldest")
+    @Test(
+        "feedback waits for a read to finish, goes out as an Escape, and a refusal is reported; a newer one drops the oldest"
+    )
     func feedback() {
         var session = CCIDSession()
         let on = session.card(present: true, at: Self.at(0))
@@ -144,7 +148,10 @@ struct CCIDSessionTests {
         #expect(session.received(Self.reply(to: escape.first, data: [0x90, 0x00]), at: Self.at(5)).isEmpty)
 
         let refused = session.escape(led, at: Self.at(6))
-        guard case .escapeFailed(let why) = session.received(Self.reply(to: refused.first, data: [0x63, 0x00]), at: Self.at(7)).first
+        guard
+            case .escapeFailed(let why) = session.received(
+                Self.reply(to: refused.first, data: [0x63, 0x00]), at: Self.at(7)
+            ).first
         else {
             Issue.record("a refused feedback command was not reported")
             return
