@@ -240,8 +240,18 @@ event_count() { labdoorctl events --db "$LABDOOR_DB" --format csv | cut -d, -f3 
 # events_at_least KIND N: for wait_for.
 events_at_least() { [ "$(event_count "$1")" -ge "$2" ]; }
 
-# reader_state NAME: attached / detached / … as labdoorctl status shows it.
-reader_attached() { labdoorctl status | grep -q "Reader:  $1 (usb): attached"; }
+# reader_attached NAME: labdoorctl status shows the reader (of any backend) attached.
+reader_attached() { labdoorctl status | grep -q "Reader:  $1 ([a-z]*): attached"; }
+reader_detached() { labdoorctl status | grep -q "Reader:  $1 ([a-z]*): detached"; }
+
+# decisions READER: how many badge decisions labdoord has logged for READER; decisions_above READER N: for wait_for.
+decisions() { cat /tmp/daemon.err /tmp/daemon.out 2> /dev/null | grep "badge decision" | grep -c "reader=$1" || true; }
+decisions_above() { [ "$(decisions "$1")" -gt "$2" ]; }
+# last_decision READER: the reason of READER's latest decision.
+last_decision() {
+    cat /tmp/daemon.err /tmp/daemon.out | grep "badge decision" | grep "reader=$1" | tail -1 \
+        | sed -n 's/.*decision.reason=\([a-z_]*\).*/\1/p'
+}
 
 # --- the runner ------------------------------------------------------------------------------------------------
 

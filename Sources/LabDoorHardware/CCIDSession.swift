@@ -53,16 +53,21 @@ public struct CCIDSession: Sendable {
     /// At most this many feedback commands wait; older ones are dropped (a newer decision supersedes them).
     public static let escapeQueueLimit = 2
 
-    /// A session for `slot`.
+    /// A session for `slot`. `firstSeq` continues a reopened reader's numbering, so that a reply the reader still
+    /// had queued for the previous session cannot match a new command's bSeq.
     public init(
         slot: UInt8 = 0, replyTimeout: Duration = .seconds(1), maximumData: Int = 261,
-        pollInterval: Duration = .seconds(1)
+        pollInterval: Duration = .seconds(1), firstSeq: UInt8 = 0
     ) {
+        self.nextSeq = firstSeq
         self.slot = slot
         self.replyTimeout = replyTimeout
         self.maximumData = maximumData
         self.pollInterval = pollInterval
     }
+
+    /// The bSeq the next command gets.
+    public var nextSequence: UInt8 { nextSeq }
 
     /// Whether a command is waiting for its reply.
     public var isWaiting: Bool { waiting != nil }

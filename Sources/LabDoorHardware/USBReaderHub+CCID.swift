@@ -34,7 +34,7 @@ final class CCIDConnection {
 
     init(
         spec: USBReaderSpec, device: OpaquePointer, handle: OpaquePointer, interface: CCIDInterface,
-        format: UIDFormat, attempt: Int, hub: USBReaderHub
+        format: UIDFormat, attempt: Int, firstSeq: UInt8, hub: USBReaderHub
     ) {
         self.spec = spec
         self.device = device
@@ -47,7 +47,7 @@ final class CCIDConnection {
         self.session = CCIDSession(
             slot: 0, replyTimeout: .seconds(1),
             maximumData: interface.descriptor.maxMessageLength - CCIDError.headerLength,
-            pollInterval: interface.interruptIn == nil ? .milliseconds(200) : .seconds(1))
+            pollInterval: interface.interruptIn == nil ? .milliseconds(200) : .seconds(1), firstSeq: firstSeq)
     }
 
     deinit { for buffer in buffers { buffer.deallocate() } }
@@ -209,7 +209,7 @@ extension USBReaderHub {
         libusb_ref_device(device)
         let connection = CCIDConnection(
             spec: spec, device: device, handle: handle, interface: interface, format: format, attempt: attempt,
-            hub: self)
+            firstSeq: ccidSequences[spec.name] ?? 0, hub: self)
         ccidConnections.append(connection)
         let me = Unmanaged.passUnretained(connection).toOpaque()
         // Replies: a whole number of packets at least as long as the longest message (a longer one overflows).
@@ -243,7 +243,7 @@ extension USBReaderHub {
             }
             connection.inFlight += 1
         }
-        let level = interface.descriptor.exchangeLevel == .extendedAPDU ? "extended" : "short"
+        let level = interface.descriptor.exchangeLevel == .extendedAPDU ? "short and extended" : "short"
         deliver(
             spec.name,
             .attached(
@@ -349,6 +349,7 @@ extension USBReaderHub {
         connection.transfers.removeAll()
         libusb_release_interface(connection.handle, connection.interface.number)
         libusb_close(connection.handle)
+        ccidSequences[connection.spec.name] = connection.session.nextSequence &+ 16
         let (reason, reopen) = connection.ending ?? ("stopped", false)
         if reopen {
             scheduleRetry(connection.device, attempt: connection.attempt, spec: connection.spec, why: reason)

@@ -33,6 +33,8 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
     private var connections: [Connection] = []
     /// The opened CCID readers (and those closing).
     var ccidConnections: [CCIDConnection] = []
+    /// Where each CCID reader's bSeq numbering goes on after a reopen.
+    var ccidSequences: [String: UInt8] = [:]
     private let finished = DispatchSemaphore(value: 0)
     let origin = ContinuousClock.now
 
