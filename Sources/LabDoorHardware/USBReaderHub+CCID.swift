@@ -30,6 +30,9 @@ final class CCIDConnection {
     var inFlight = 0
     /// Why it is closing, and whether to open it again; nil while it works.
     var ending: (reason: String, reopen: Bool)?
+    /// Not released before this: a failed transfer is often an unplug whose hot-plug departure comes a moment
+    /// later, and the event should say "unplugged", not "reader error".
+    var releaseAt: ContinuousClock.Instant?
     unowned let hub: USBReaderHub
 
     init(
@@ -272,10 +275,11 @@ extension USBReaderHub {
             }
             carryOut(connection, connection.session.tick(at: instant))
         }
-        for connection in ccidConnections where connection.ending != nil && connection.inFlight == 0 {
-            release(connection)
+        let done = { (c: CCIDConnection) in
+            c.ending != nil && c.inFlight == 0 && (c.releaseAt.map { now >= $0 } ?? true)
         }
-        ccidConnections.removeAll { $0.ending != nil && $0.inFlight == 0 }
+        for connection in ccidConnections where done(connection) { release(connection) }
+        ccidConnections.removeAll(where: done)
     }
 
     /// Carries out what the session says.
@@ -335,6 +339,20 @@ extension USBReaderHub {
         connection.inFlight += 1
     }
 
+    /// The reader's device left: it closes as unplugged, whatever made it close first.
+    func unplugged(_ connection: CCIDConnection) {
+        end(connection, "unplugged", reopen: false)
+        connection.ending = ("unplugged", false)
+        connection.releaseAt = nil
+    }
+
+    /// A transfer failed: closes for `reason` (and reopens), unless the device turns out to have left.
+    private func failed(_ connection: CCIDConnection, _ reason: String) {
+        guard connection.ending == nil else { return }
+        end(connection, reason, reopen: true)
+        connection.releaseAt = .now + .milliseconds(500)
+    }
+
     /// Begins closing: every pending transfer is cancelled; `processCCID` releases the reader when they are all
     /// back. The first reason given is the one reported.
     func end(_ connection: CCIDConnection, _ reason: String, reopen: Bool) {
@@ -385,7 +403,7 @@ extension USBReaderHub {
             case LIBUSB_TRANSFER_CANCELLED:
                 end(connection, "cancelled", reopen: true)
             default:
-                end(connection, "reader error: a transfer failed (status \(status.rawValue))", reopen: true)
+                failed(connection, "reader error: a transfer failed (status \(status.rawValue))")
             }
         }
         if connection.ending == nil, libusb_submit_transfer(transfer) == 0 { return }
@@ -422,7 +440,7 @@ extension USBReaderHub {
         case LIBUSB_TRANSFER_NO_DEVICE: end(connection, "unplugged", reopen: false)
         case LIBUSB_TRANSFER_CANCELLED: break
         default:
-            end(connection, "reader error: the reader did not take a command (status \(status.rawValue))", reopen: true)
+            failed(connection, "reader error: the reader did not take a command (status \(status.rawValue))")
         }
     }
 }

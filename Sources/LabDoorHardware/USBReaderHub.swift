@@ -198,9 +198,7 @@ public final class USBReaderHub: ReaderPort, @unchecked Sendable {
             return (state.arrivals, state.departures)
         }
         for device in newDepartures {
-            for connection in ccidConnections where connection.device == device {
-                end(connection, "unplugged", reopen: false)
-            }
+            for connection in ccidConnections where connection.device == device { unplugged(connection) }
             if let connection = connections.first(where: { $0.device == device && $0.active }) {
                 connection.ended = connection.ended ?? "unplugged"
                 _ = connection.transfer.map(libusb_cancel_transfer)
