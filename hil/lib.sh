@@ -128,6 +128,7 @@ ccid_create() {
     mkdir -p /dev/ffs-ccid
     mount -t functionfs ccid /dev/ffs-ccid || fail "mount -t functionfs failed (usb_f_fs loaded?)"
     rm -f /tmp/ccid.ctl && mkfifo /tmp/ccid.ctl
+    : > "$CCID_LOG" # each instance its own log: the wait below must see this one's "ready"
     ccidgadget /dev/ffs-ccid /tmp/ccid.ctl "$@" >> "$CCID_LOG" 2>&1 &
     CCID_PID=$!
     wait_for "the CCID gadget to write its descriptors" 5 grep -q " ready " "$CCID_LOG"
