@@ -95,4 +95,28 @@ struct ACSFeedbackTests {
             ACSFeedback.apdu(FeedbackPattern.Family.granted.pattern) == [0xFF, 0x00, 0x40, 0xA8, 0x04, 10, 1, 1, 0])
         #expect(ACSFeedback.silenceCardBeep == [0xFF, 0x00, 0x52, 0x00, 0x00])
     }
+
+    @Test("a real reader's descriptors: the interface, its CCID class descriptor and three endpoints")
+    func realDescriptor() throws {
+        // An AB Circle CIR315A (31aa:3001) as a Teensy 4.1's USB host dumped its configuration: forum.pjrc.com,
+        // "Teensy 3.6/4.1 USB Support for CCID USB Card Readers" (thread 70471, 2022). The class descriptor is the
+        // 54 bytes after the interface descriptor (09 04 00 00 03 0B 00 00 03); the endpoints follow it.
+        let classDescriptor: [UInt8] = [
+            0x36, 0x21, 0x10, 0x01, 0x00, 0x07, 0x03, 0x00, 0x00, 0x00, 0xC0, 0x12, 0x00, 0x00, 0xC0, 0x12, 0x00, 0x00,
+            0x00, 0x67, 0x32, 0x00, 0x00, 0xE7, 0x4C, 0x06, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0xBA, 0x04, 0x04, 0x00, 0x0A, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+        ]
+        #expect(classDescriptor.count == 54)
+        let descriptor = try CCIDClassDescriptor(interfaceExtra: classDescriptor)
+        #expect(descriptor.maxSlotIndex == 0)
+        #expect(descriptor.features == 0x0004_04BA)
+        #expect(descriptor.exchangeLevel == .extendedAPDU)
+        #expect(descriptor.maxMessageLength == 522)
+        // libusb files descriptors it does not know under the interface (or, placed after the endpoints, under
+        // the last endpoint): the same bytes after the three endpoint descriptors are found too.
+        let endpoints: [UInt8] = [
+            0x07, 0x05, 0x01, 0x02, 0x40, 0x00, 0x00, 0x07, 0x05, 0x82, 0x02, 0x40, 0x00, 0x00,
+        ]
+        #expect(try CCIDClassDescriptor(interfaceExtra: endpoints + classDescriptor) == descriptor)
+    }
 }

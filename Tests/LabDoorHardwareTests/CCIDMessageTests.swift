@@ -143,4 +143,25 @@ struct CCIDMessageTests {
         }
         #expect(decoded > 1000, "the fuzz reached the accepting path \(decoded) times")
     }
+
+    @Test("ACS's own example exchange (an XfrBlock and its DataBlock) encodes and decodes byte for byte")
+    func acsExample() throws {
+        // ACR122L-ACS Design Specification v0.03 (ACS, 2010), p. 17, "Example 3": an APDU 80 84 00 00 08 sent to
+        // slot 0 with sequence number 3, and the reader's answer. The document wraps each CCID message in its
+        // serial framing (22 … checksum 23); the CCID messages inside are quoted here unchanged.
+        let command: [UInt8] = [
+            0x6F, 0x05, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x80, 0x84, 0x00, 0x00, 0x08,
+        ]
+        let reply: [UInt8] = [
+            0x80, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
+            0xE3, 0x51, 0xB0, 0xFC, 0x88, 0xAA, 0x2D, 0x18, 0x90, 0x00,
+        ]
+        let sent = CCIDCommand.xfrBlock(slot: 0, seq: 3, data: [0x80, 0x84, 0x00, 0x00, 0x08])
+        #expect(sent.encoded == command)
+        let decoded = try CCIDResponse(decoding: reply, maximumData: 261)
+        #expect(decoded.kind == .dataBlock && decoded.seq == 3 && decoded.status == .processed)
+        #expect(decoded.data == [0xE3, 0x51, 0xB0, 0xFC, 0x88, 0xAA, 0x2D, 0x18, 0x90, 0x00])
+        #expect(decoded.encoded == reply)
+        #expect(sent.judge(decoded) == .answer)
+    }
 }
