@@ -8,6 +8,8 @@ fail() {
     echo "FAIL: $*" >&2
     if [ -s /tmp/daemon.err ]; then echo "--- labdoord stderr (last 15 lines):" >&2; tail -15 /tmp/daemon.err >&2; fi
     if [ -s /tmp/daemon.out ]; then echo "--- labdoord stdout (last 10 lines):" >&2; tail -10 /tmp/daemon.out >&2; fi
+    if [ -s /tmp/ccid.log ]; then echo "--- emulated NFC reader (last 12 lines):" >&2; tail -12 /tmp/ccid.log >&2; fi
+    echo "--- kernel (last 8 lines):" >&2; dmesg | tail -8 >&2
     exit 1
 }
 note() { echo "-- $*"; }

@@ -19,6 +19,7 @@
 //   oversize       the next reply declares 65,536 data bytes
 //   timeext        the next reply is preceded by a time extension (bError 2) and comes 300 ms later
 //   failpower      the next power-on fails (bStatus failed, bError 0xFE: ICC mute)
+//   stallpower MS  the next power-on: a time extension at once (5 × the host's timeout), the answer MS later
 //   apdu SW1SW2    the next Get Data is answered with this status word alone (6300, 6A81)
 // Every message received, reply sent and command obeyed is printed on stdout as "T=<ms> …" (CLOCK_MONOTONIC).
 //
@@ -73,7 +74,7 @@ static pthread_cond_t notify_cond = PTHREAD_COND_INITIALIZER;
 static int present;
 static uint8_t uid[16];
 static size_t uid_len;
-static int muted, delay_ms, badseq, truncate_next, oversize, timeext, failpower;
+static int muted, delay_ms, badseq, truncate_next, oversize, timeext, failpower, stall_power_ms;
 static int apdu_sw = -1;
 static int notify_pending; // 0 none, else (present ? 3 : 2): bit 0 present, bit 1 changed
 static int tpdu, no_interrupt;
@@ -215,7 +216,14 @@ static void answer(const uint8_t *m, size_t n) {
         pthread_mutex_lock(&lock);
         powerfail = failpower;
         failpower = 0;
+        int stall = stall_power_ms;
+        stall_power_ms = 0;
         pthread_mutex_unlock(&lock);
+        if (stall > 0) {
+            put_header(reply, 0x80, 0, slot, seq, 0x80 | icc, 5, 0);
+            send_in(reply, 10, "time-extension");
+            usleep(stall * 1000);
+        }
         if (!card || powerfail) {
             status = 0x40 | (card ? 1 : 2), error = 0xFE; // failed; ICC mute
         } else {
@@ -357,6 +365,8 @@ static void control(char *line) {
         oversize = 1;
     } else if (!strcmp(word, "timeext")) {
         timeext = 1;
+    } else if (!strcmp(word, "stallpower") && arg) {
+        stall_power_ms = atoi(arg);
     } else if (!strcmp(word, "failpower")) {
         failpower = 1;
     } else if (!strcmp(word, "apdu") && arg) {
