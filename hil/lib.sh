@@ -250,6 +250,12 @@ reader_detached() { labdoorctl status | grep -q "Reader:  $1 ([a-z]*): detached"
 # decisions READER: how many badge decisions labdoord has logged for READER; decisions_above READER N: for wait_for.
 decisions() { cat /tmp/daemon.err /tmp/daemon.out 2> /dev/null | grep "badge decision" | grep -c "reader=$1" || true; }
 decisions_above() { [ "$(decisions "$1")" -gt "$2" ]; }
+# grants READER [HOLDER]: how many grants labdoord has logged for READER (and HOLDER); grants_above READER N [HOLDER].
+grants() {
+    cat /tmp/daemon.err /tmp/daemon.out 2> /dev/null | grep "badge decision" | grep "decision.reason=granted" \
+        | grep -c "${2:+holder.id=$2 }reader=$1" || true
+}
+grants_above() { [ "$(grants "$1" "${3:-}")" -gt "$2" ]; }
 # last_decision READER: the reason of READER's latest decision.
 last_decision() {
     cat /tmp/daemon.err /tmp/daemon.out | grep "badge decision" | grep "reader=$1" | tail -1 \

@@ -16,8 +16,8 @@ final class CCIDConnection {
     let handle: OpaquePointer
     let interface: CCIDInterface
     let format: UIDFormat
-    /// The model's feedback table (ACS pseudo-APDUs), or nil: no feedback.
-    let feedback: (@Sendable (FeedbackPattern) -> [UInt8])?
+    /// The model's feedback commands (ACS pseudo-APDUs), or nil: no feedback.
+    let model: CCIDModel?
     var session: CCIDSession
     var attempt: Int
     /// Commands the session asked to send, oldest first; one is on the wire at a time.
@@ -46,7 +46,7 @@ final class CCIDConnection {
         self.format = format
         self.attempt = attempt
         self.hub = hub
-        self.feedback = CCIDModels.feedback(vendorID: spec.vendorID)
+        self.model = CCIDModel.forVendor(spec.vendorID)
         self.session = CCIDSession(
             slot: 0, replyTimeout: .seconds(1),
             maximumData: interface.descriptor.maxMessageLength - CCIDError.headerLength,
@@ -131,18 +131,19 @@ struct CCIDInterface {
     }
 }
 
-/// What LabDoor knows of CCID reader models beyond the standard: the feedback commands.
-enum CCIDModels {
-    /// ACS (vendor 0x072f: ACR122U, ACR1252U, …) takes the LED/buzzer pseudo-APDU; other makers' readers show
-    /// nothing (they work otherwise).
-    static func feedback(vendorID: UInt16) -> (@Sendable (FeedbackPattern) -> [UInt8])? {
-        guard vendorID == 0x072F else { return nil }
-        return { @Sendable pattern in ACSFeedback.apdu(pattern) }
-    }
-
+/// What LabDoor knows of a CCID reader model beyond the standard: its feedback commands. One table entry per
+/// maker, so that the commands that show a pattern and the one that silences the reader's own beep go together.
+struct CCIDModel: Sendable {
+    /// The command that shows a decision's pattern.
+    let show: @Sendable (FeedbackPattern) -> [UInt8]
     /// The command that silences the reader's own beep at each card, sent once when the reader is opened.
-    static func silence(vendorID: UInt16) -> [UInt8]? {
-        vendorID == 0x072F ? ACSFeedback.silenceCardBeep : nil
+    let silence: [UInt8]
+
+    /// The model table: ACS (vendor 0x072f: ACR122U, ACR1252U, …) takes the LED/buzzer pseudo-APDU; other
+    /// makers' readers show nothing (they work otherwise).
+    static func forVendor(_ vendorID: UInt16) -> CCIDModel? {
+        guard vendorID == 0x072F else { return nil }
+        return CCIDModel(show: { ACSFeedback.apdu($0) }, silence: ACSFeedback.silenceCardBeep)
     }
 }
 
@@ -252,10 +253,10 @@ extension USBReaderHub {
             .attached(
                 "\(id) on port \(port)" + (spec.serial.map { " serial \($0)" } ?? "")
                     + ", CCID \(level) APDU level, \(interface.interruptIn == nil ? "polled" : "slot notifications")"
-                    + (connection.feedback == nil ? ", no feedback table for this model" : "") + detached))
+                    + (connection.model == nil ? ", no feedback table for this model" : "") + detached))
         let now = time(.now)
         carryOut(connection, connection.session.start(at: now))
-        if let silence = CCIDModels.silence(vendorID: spec.vendorID) {
+        if let silence = connection.model?.silence {
             carryOut(connection, connection.session.escape(silence, at: now))
         }
     }
@@ -270,7 +271,7 @@ extension USBReaderHub {
         let instant = time(now)
         for connection in ccidConnections where connection.ending == nil {
             for item in due where item.reader == connection.spec.name {
-                guard let apdu = connection.feedback?(item.pattern) else { continue }
+                guard let apdu = connection.model?.show(item.pattern) else { continue }
                 carryOut(connection, connection.session.escape(apdu, at: instant))
             }
             carryOut(connection, connection.session.tick(at: instant))

@@ -25,13 +25,11 @@ labdoorctl badge assign 04A23F1B --holder 1 > /dev/null
 labdoorctl badge assign 04112233445566 --holder 2 > /dev/null
 labdoorctl badge assign 0102030405060708090A --holder 3 > /dev/null
 
-grants() { grep "badge decision" /tmp/daemon.err | grep "decision.reason=granted" | grep -c "holder.id=$1 reader=nfc" || true; }
-grants_above() { [ "$(grants "$1")" -gt "$2" ]; }
 # tap UID HOLDER: the card is laid on the reader and the holder let in; it stays until `ccid remove`.
 tap() {
-    before=$(grants "$2")
+    before=$(grants nfc "$2")
     ccid tap "$1"
-    wait_for "a grant for holder $2 after tapping $1" 10 grants_above "$2" "$before"
+    wait_for "a grant for holder $2 after tapping $1" 10 grants_above nfc "$before" "$2"
 }
 
 note "4-, 7- and 10-byte UIDs: each opens for its holder"

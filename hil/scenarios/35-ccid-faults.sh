@@ -17,8 +17,6 @@ labdoorctl holder add --name "Aino Virtanen" --profile staff > /dev/null
 labdoorctl badge assign 04A23F1B --holder 1 > /dev/null
 labdoorctl badge assign 1000000003 --holder 1 > /dev/null
 
-grants() { grep "badge decision" /tmp/daemon.err | grep "decision.reason=granted" | grep -c "reader=$1" || true; }
-grants_above() { [ "$(grants "$1")" -gt "$2" ]; }
 unlocks() { grep -c "door: relay=unlocked" /tmp/daemon.out || true; }
 rejected() { labdoorctl events --db "$LABDOOR_DB" --format csv | grep ",reader_input_rejected,nfc," | grep -c "$1" || true; }
 rejected_above() { [ "$(rejected "$1")" -gt "$2" ]; }
