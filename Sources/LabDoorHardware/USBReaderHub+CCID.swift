@@ -67,13 +67,17 @@ struct CCIDInterface {
     var descriptor: CCIDClassDescriptor
 
     /// Why a device cannot be used as a CCID reader.
-    enum Refusal: Error, CustomStringConvertible {
+    enum Refusal: Error, Equatable, CustomStringConvertible {
+        /// The device has no active configuration yet (just enumerated: the kernel sets it after announcing the
+        /// device); worth a retry, not a refusal.
+        case notConfigured
         case noInterface
         case descriptor(CCIDClassDescriptor.Failure)
         case endpoints
 
         var description: String {
             switch self {
+            case .notConfigured: "it has no active configuration yet"
             case .noInterface: "it has no CCID interface (class 0x0B)"
             case .descriptor(let failure): "its CCID class descriptor: \(failure)"
             case .endpoints: "its CCID interface lacks a bulk IN or bulk OUT endpoint"
@@ -87,7 +91,7 @@ struct CCIDInterface {
     static func find(_ device: OpaquePointer) -> Result<CCIDInterface, Refusal> {
         var config: UnsafeMutablePointer<libusb_config_descriptor>?
         guard libusb_get_active_config_descriptor(device, &config) == 0, let config else {
-            return .failure(.noInterface)
+            return .failure(.notConfigured)
         }
         defer { libusb_free_config_descriptor(config) }
         for i in 0..<Int(config.pointee.bNumInterfaces) {
@@ -172,7 +176,7 @@ extension USBReaderHub {
                         && ($0.port == nil || $0.port == port)
                 })
             else { continue }
-            if case .failure(let refusal) = CCIDInterface.find(device) {
+            if case .failure(let refusal) = CCIDInterface.find(device), refusal != .notConfigured {
                 refusals.append("reader \"\(spec.name)\" (\(spec.id) on port \(port)) cannot be used: \(refusal)")
             }
         }
@@ -187,6 +191,10 @@ extension USBReaderHub {
         let interface: CCIDInterface
         switch CCIDInterface.find(device) {
         case .success(let found): interface = found
+        case .failure(.notConfigured):
+            libusb_close(handle)
+            scheduleRetry(device, attempt: attempt, spec: spec, why: "\(id) on port \(port) is not configured yet")
+            return
         case .failure(let refusal):
             libusb_close(handle)
             deliver(spec.name, .deviceRejected("device \(id) on port \(port) cannot be used: \(refusal)"))
