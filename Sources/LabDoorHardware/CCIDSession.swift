@@ -36,6 +36,11 @@ public struct CCIDSession: Sendable {
     private var present = false
     /// Whether the card on the reader has had its one read (or could not be read): nothing until it leaves.
     private var handled = false
+    /// Whether a notification arrived while a status poll waited. The poll's answer may then be older than the
+    /// notification (the two come on different endpoints, in either order) and its presence is not taken: a card
+    /// removed just after the reader answered a poll would otherwise be "present" again, and its power-on fail.
+    /// A change after the poll's answer is notified again, so the notification is never the staler of the two.
+    private var notifiedDuringPoll = false
     /// Reader commands (feedback) to send when the slot is free, oldest first.
     private var escapes: [[UInt8]] = []
     private var nextPoll: MonotonicInstant?
@@ -78,8 +83,14 @@ public struct CCIDSession: Sendable {
         return next(at: now)
     }
 
-    /// A card is present (or not) in the slot.
+    /// A card is present (or not) in the slot, as the reader notified (NotifySlotChange).
     public mutating func card(present isPresent: Bool, at now: MonotonicInstant) -> [Output] {
+        if case .getSlotStatus = waiting?.command { notifiedDuringPoll = true }
+        return slot(present: isPresent, at: now)
+    }
+
+    /// The slot's presence changed (or was confirmed), from a notification or a poll's answer.
+    private mutating func slot(present isPresent: Bool, at now: MonotonicInstant) -> [Output] {
         var outputs: [Output] = []
         if !isPresent {
             present = false
@@ -164,9 +175,16 @@ public struct CCIDSession: Sendable {
         switch command {
         case .iccPowerOn:
             guard reply.status == .processed else {
+                let error = "bError 0x\(String(reply.error, radix: 16))"
+                guard reply.card != .absent else {
+                    // The reader says the slot is empty: the card left before it could be powered. Not held: the
+                    // next card (or this one, back) is a new tap.
+                    present = false
+                    handled = false
+                    return [.unreadable("the card left before power-on (\(error))")] + next(at: now)
+                }
                 handled = true
-                return [.unreadable("the card did not power on (bError 0x\(String(reply.error, radix: 16)))")]
-                    + next(at: now)
+                return [.unreadable("the card did not power on (\(error))")] + next(at: now)
             }
             return [send(.xfrBlock(slot: slot, seq: takeSeq(), data: CardUID.getData), at: now)]
         case .xfrBlock:
@@ -188,8 +206,8 @@ public struct CCIDSession: Sendable {
         case .iccPowerOff:
             return next(at: now)
         case .getSlotStatus:
-            let isPresent = reply.card != .absent
-            return card(present: isPresent, at: now)
+            guard !notifiedDuringPoll else { return next(at: now) }
+            return slot(present: reply.card != .absent, at: now)
         case .escape:
             let ok = reply.status == .processed && reply.data.count >= 2 && reply.data[reply.data.count - 2] == 0x90
             let why = "the reader refused its feedback command (\(Self.hex(reply.data.suffix(2))))"
@@ -199,6 +217,7 @@ public struct CCIDSession: Sendable {
 
     private mutating func send(_ command: CCIDCommand, at now: MonotonicInstant) -> Output {
         waiting = (command, now + replyTimeout)
+        notifiedDuringPoll = false
         return .send(command)
     }
 

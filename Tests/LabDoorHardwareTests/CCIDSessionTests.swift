@@ -70,12 +70,24 @@ struct CCIDSessionTests {
                 .readerError("a CCID message declaring 5 data bytes with 0 received")
             ])
 
-        // Power-on refused (the card left at once): unreadable, held until it is gone.
+        // Power-on refused by a card that stays on the reader: unreadable, held until it is gone.
         _ = session.card(present: false, at: Self.at(2))
         _ = session.card(present: true, at: Self.at(3))
-        let refused = CCIDResponse(kind: .dataBlock, seq: 1, card: .absent, status: .failed, error: 0xFE).encoded
-        #expect(session.received(refused, at: Self.at(4)) == [.unreadable("the card did not power on (bError 0xfe)")])
+        let refused = CCIDResponse(kind: .dataBlock, seq: 1, card: .presentInactive, status: .failed, error: 0xFE)
+        #expect(
+            session.received(refused.encoded, at: Self.at(4)) == [
+                .unreadable("the card did not power on (bError 0xfe)")
+            ])
         #expect(session.card(present: true, at: Self.at(5)).isEmpty)
+
+        // Power-on refused because the slot is empty (the card left at once): unreadable, and not held — the
+        // next card the reader notifies is read.
+        _ = session.card(present: false, at: Self.at(6))
+        _ = session.card(present: true, at: Self.at(7))
+        let gone = CCIDResponse(kind: .dataBlock, seq: 2, card: .absent, status: .failed, error: 0xFE).encoded
+        #expect(session.received(gone, at: Self.at(8)) == [.unreadable("the card left before power-on (bError 0xfe)")])
+        #expect(session.card(present: true, at: Self.at(9)) == [.send(.iccPowerOn(slot: 0, seq: 3))])
+        _ = session.card(present: false, at: Self.at(9))
 
         // 63 00 to Get Data: unreadable; a 5-byte UID: rejected (counted by the lockout). Both power off.
         for (answer, expected) in [
@@ -131,6 +143,51 @@ struct CCIDSessionTests {
         #expect(poll == [.send(.getSlotStatus(slot: 0, seq: 5))])
         #expect(session.received(Self.reply(to: poll.first), at: Self.at(604)).isEmpty)
         #expect(session.hasAnswered)
+    }
+
+    @Test(
+        "a notification that crosses a status poll wins: the poll's older presence neither re-reads a removed card nor hides a new tap"
+    )
+    func notificationCrossesPoll() {
+        var session = CCIDSession(pollInterval: .milliseconds(250))
+        _ = session.start(at: Self.at(0))
+        let absent = CCIDResponse(kind: .slotStatus, seq: 0, card: .absent).encoded
+        #expect(session.received(absent, at: Self.at(1)).isEmpty)
+        // A tap, read and powered off.
+        let on = session.card(present: true, at: Self.at(10))
+        let get = session.received(Self.reply(to: on.first), at: Self.at(11))
+        let read = session.received(Self.reply(to: get.first, data: Self.uidAnswer), at: Self.at(12))
+        #expect(read.first == .read(uid: [0x04, 0xA2, 0x3F, 0x1B]))
+        #expect(session.received(Self.reply(to: read.last), at: Self.at(13)).isEmpty)
+        // A poll goes out; the reader answers "present", then the card is removed, and the removal's notification
+        // overtakes the poll's answer.
+        let poll = session.tick(at: Self.at(300))
+        #expect(poll == [.send(.getSlotStatus(slot: 0, seq: 4))])
+        #expect(session.card(present: false, at: Self.at(301)).isEmpty)
+        let stalePresent = CCIDResponse(kind: .slotStatus, seq: 4, card: .presentInactive).encoded
+        #expect(session.received(stalePresent, at: Self.at(302)).isEmpty, "a removed card is not powered on again")
+        // The next visitor's tap is read.
+        #expect(session.card(present: true, at: Self.at(400)) == [.send(.iccPowerOn(slot: 0, seq: 5))])
+        let get2 = session.received(Self.reply(to: .send(.iccPowerOn(slot: 0, seq: 5))), at: Self.at(401))
+        let read2 = session.received(Self.reply(to: get2.first, data: Self.uidAnswer), at: Self.at(402))
+        #expect(read2.first == .read(uid: [0x04, 0xA2, 0x3F, 0x1B]))
+        #expect(session.received(Self.reply(to: read2.last), at: Self.at(403)).isEmpty)
+        _ = session.card(present: false, at: Self.at(404))
+
+        // The other way round: a poll the reader answered "absent" just before a tap, overtaken by the tap's
+        // notification: the card is read at once, not a poll later.
+        let poll2 = session.tick(at: Self.at(600))
+        #expect(poll2 == [.send(.getSlotStatus(slot: 0, seq: 8))])
+        #expect(session.card(present: true, at: Self.at(601)).isEmpty, "the power-on waits for the poll's answer")
+        let staleAbsent = CCIDResponse(kind: .slotStatus, seq: 8, card: .absent).encoded
+        #expect(session.received(staleAbsent, at: Self.at(602)) == [.send(.iccPowerOn(slot: 0, seq: 9))])
+
+        // A poll with no notification crossing it is taken as it is.
+        var polled = CCIDSession(pollInterval: .milliseconds(250))
+        let first = polled.start(at: Self.at(0))
+        let found = CCIDResponse(kind: .slotStatus, seq: 0, card: .presentInactive).encoded
+        #expect(polled.received(found, at: Self.at(1)) == [.send(.iccPowerOn(slot: 0, seq: 1))])
+        _ = first
     }
 
     @Test(

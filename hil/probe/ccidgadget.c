@@ -21,6 +21,8 @@
 //   failpower      the next power-on fails (bStatus failed, bError 0xFE: ICC mute)
 //   stallpower MS  the next power-on: a time extension at once (5 × the host's timeout), the answer MS later
 //   apdu SW1SW2    the next Get Data is answered with this status word alone (6300, 6A81)
+//   crosspoll      the next slot status finds the card present; the card is then removed and the removal's
+//                  notification sent before that (now stale) answer — the two endpoints' replies crossing
 // Every message received, reply sent and command obeyed is printed on stdout as "T=<ms> …" (CLOCK_MONOTONIC).
 //
 // Layouts: USB CCID specification Rev 1.1 §5.1 (class descriptor), §6.1–6.3 (messages); FunctionFS: the
@@ -76,6 +78,9 @@ static uint8_t uid[16];
 static size_t uid_len;
 static int muted, delay_ms, badseq, truncate_next, oversize, timeext, failpower, stall_power_ms;
 static int apdu_sw = -1;
+static int crosspoll;
+static int notifications; // sent so far, counted under lock; notified_cond is signalled after each
+static pthread_cond_t notified_cond = PTHREAD_COND_INITIALIZER;
 static int notify_pending; // 0 none, else (present ? 3 : 2): bit 0 present, bit 1 changed
 static int tpdu, no_interrupt;
 
@@ -238,6 +243,17 @@ static void answer(const uint8_t *m, size_t n) {
         status = card ? 1 : 2;
         break;
     case 0x65: // PC_to_RDR_GetSlotStatus
+        pthread_mutex_lock(&lock);
+        int cross = crosspoll && card && !no_interrupt;
+        if (cross) {
+            crosspoll = 0;
+            present = 0;
+            notify_pending = 2;
+            pthread_cond_signal(&notify_cond);
+            for (int sent = notifications; notifications == sent;) pthread_cond_wait(&notified_cond, &lock);
+        }
+        pthread_mutex_unlock(&lock);
+        if (cross) say("crosspoll: removed, its notification sent before this answer");
         break;
     case 0x6F: // PC_to_RDR_XfrBlock → DataBlock
         rtype = 0x80;
@@ -332,6 +348,10 @@ static void *notify_thread(void *unused) {
         pthread_mutex_unlock(&lock);
         ssize_t w = write(ep_int, message, sizeof message);
         say("notify %s %s", message[1] & 1 ? "present" : "absent", w == 2 ? "sent" : strerror(errno));
+        pthread_mutex_lock(&lock);
+        notifications++;
+        pthread_cond_broadcast(&notified_cond);
+        pthread_mutex_unlock(&lock);
     }
     return NULL;
 }
@@ -367,6 +387,8 @@ static void control(char *line) {
         timeext = 1;
     } else if (!strcmp(word, "stallpower") && arg) {
         stall_power_ms = atoi(arg);
+    } else if (!strcmp(word, "crosspoll")) {
+        crosspoll = 1;
     } else if (!strcmp(word, "failpower")) {
         failpower = 1;
     } else if (!strcmp(word, "apdu") && arg) {

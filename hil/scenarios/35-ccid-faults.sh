@@ -70,6 +70,20 @@ refused "apdu 6A81" "6A 81"
 refused "failpower" "did not power on"
 works "after the refusals"
 
+note "a removal whose notification overtakes a status poll's answer: the removed card is not read again, the next tap is"
+g=$(grants nfc)
+ccid tap 04A23F1B
+wait_for "a grant on the NFC reader (before the crossing)" 15 grants_above nfc "$g"
+ons=$(grep -c " cmd 62" "$CCID_LOG")
+ccid crosspoll
+crossed() { grep -q "crosspoll: removed" "$CCID_LOG"; }
+wait_for "a status poll to cross the removal" 10 crossed
+polls_after_crossing() { sed -n '/crosspoll: removed/,$p' "$CCID_LOG" | grep -c " cmd 65" || true; }
+polls_above() { [ "$(polls_after_crossing)" -gt "$1" ]; }
+wait_for "the next status poll after the crossing" 10 polls_above 0
+[ "$(grep -c " cmd 62" "$CCID_LOG")" = "$ons" ] || fail "the removed card was powered on again on the poll's stale answer"
+works "the next tap after the crossing"
+
 note "truncated and oversized replies: the reader is closed and reopened"
 reopened truncate "declaring"
 reopened oversize "declaring 65536"
