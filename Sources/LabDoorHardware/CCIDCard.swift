@@ -112,7 +112,7 @@ public struct CCIDClassDescriptor: Equatable, Sendable {
                 guard exchangeLevel == .shortAPDU || exchangeLevel == .extendedAPDU else {
                     throw .exchangeLevel(exchangeLevel)
                 }
-                guard maxMessageLength >= CCIDError.headerLength + 2 else { throw .messageLength(maxMessageLength) }
+                guard maxMessageLength >= CCIDResponse.headerLength + 2 else { throw .messageLength(maxMessageLength) }
                 return
             }
             offset += length

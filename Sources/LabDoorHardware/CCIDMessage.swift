@@ -60,6 +60,9 @@ public enum CCIDCommand: Equatable, Sendable {
 
 /// A reply from the reader (bulk IN, §6.2).
 public struct CCIDResponse: Equatable, Sendable {
+    /// The bulk message header's length (§6.1, §6.2: the same for commands and replies).
+    public static let headerLength = 10
+
     /// The reply's kind.
     public enum Kind: UInt8, Sendable {
         /// RDR_to_PC_DataBlock (§6.2.1): the ATR or the card's answer.
@@ -138,12 +141,12 @@ public struct CCIDResponse: Equatable, Sendable {
     /// Decodes one reply of exactly `bytes` (a bulk IN transfer); `maximumData` bounds dwLength (the reader's
     /// dwMaxCCIDMessageLength less the header), so that a garbled length never asks for gigabytes.
     public init(decoding bytes: [UInt8], maximumData: Int) throws(CCIDError) {
-        guard bytes.count >= CCIDError.headerLength else { throw .truncated(bytes.count) }
+        guard bytes.count >= CCIDResponse.headerLength else { throw .truncated(bytes.count) }
         guard let kind = Kind(rawValue: bytes[0]) else { throw .unknownMessageType(bytes[0]) }
         let declared = (1...4).reduce(0) { $0 | Int(bytes[$1]) << (8 * ($1 - 1)) }
         guard declared <= maximumData else { throw .tooLong(declared: declared, limit: maximumData) }
-        guard bytes.count == CCIDError.headerLength + declared else {
-            throw .lengthMismatch(declared: declared, received: bytes.count - CCIDError.headerLength)
+        guard bytes.count == CCIDResponse.headerLength + declared else {
+            throw .lengthMismatch(declared: declared, received: bytes.count - CCIDResponse.headerLength)
         }
         let statusByte = bytes[7]
         guard statusByte & 0b0011_1100 == 0, let card = CardState(rawValue: statusByte & 0b11),
@@ -151,7 +154,7 @@ public struct CCIDResponse: Equatable, Sendable {
         else { throw .reservedStatus(statusByte) }
         self.init(
             kind: kind, slot: bytes[5], seq: bytes[6], card: card, status: status, error: bytes[8],
-            specific: bytes[9], data: Array(bytes[CCIDError.headerLength...]))
+            specific: bytes[9], data: Array(bytes[CCIDResponse.headerLength...]))
     }
 }
 
@@ -213,9 +216,6 @@ public enum CCIDError: Error, Equatable, Sendable, CustomStringConvertible {
     case lengthMismatch(declared: Int, received: Int)
     /// bStatus with reserved bits or values set.
     case reservedStatus(UInt8)
-
-    /// The bulk message header's length.
-    public static let headerLength = 10
 
     /// What is wrong, in words.
     public var description: String {

@@ -49,7 +49,7 @@ final class CCIDConnection {
         self.model = CCIDModel.forVendor(spec.vendorID)
         self.session = CCIDSession(
             slot: 0, replyTimeout: .seconds(1),
-            maximumData: interface.descriptor.maxMessageLength - CCIDError.headerLength,
+            maximumData: interface.descriptor.maxMessageLength - CCIDResponse.headerLength,
             pollInterval: interface.interruptIn == nil ? .milliseconds(200) : .seconds(1), firstSeq: firstSeq)
     }
 
