@@ -47,8 +47,12 @@ tar -C "$R" -xf "$tarball"
 # What the VM never reads: documentation, translations, the hardware database (≈ 60 MB of the initramfs).
 rm -rf "$R"/usr/share/{doc,man,info,locale,i18n} "$R"/usr/lib/udev/hwdb.bin "$R"/usr/lib/udev/hwdb.d \
     "$R"/var/cache/apt/*.bin "$R"/var/lib/apt/lists/*_Packages
-add_modules "$R" configfs usb-common usbcore udc-core dummy_hcd libcomposite usb_f_hid hid usbhid hid-generic evdev
-printf '%s\n' configfs dummy_hcd libcomposite usb_f_hid gpio-sim > "$R/etc/modules-load.d/labdoor-hil.conf"
+add_modules "$R" configfs usb-common usbcore udc-core dummy_hcd libcomposite usb_f_hid usb_f_fs hid usbhid hid-generic \
+    evdev pn533_usb
+printf '%s\n' configfs dummy_hcd libcomposite usb_f_hid usb_f_fs gpio-sim > "$R/etc/modules-load.d/labdoor-hil.conf"
+# Two emulated host controllers: the keyboard-wedge reader on the first, the NFC (CCID) reader on the second.
+# pn533_usb is not loaded here: udev loads it for the ACR122U, as on a real machine.
+echo "options dummy_hcd num=2" > "$R/etc/modprobe.d/labdoor-hil.conf"
 echo labdoor-hil > "$R/etc/hostname"
 echo 6c61626400000000000000000000d00a > "$R/etc/machine-id"   # fixed: no first-boot work
 : > "$R/etc/fstab"
@@ -67,6 +71,7 @@ done
 chmod 0755 "$R/hil/runner"
 printf '\005\001\011\006\241\001\005\007\031\340\051\347\025\000\045\001\165\001\225\010\201\002\225\001\165\010\201\003\225\005\165\001\005\010\031\001\051\005\221\002\225\001\165\003\221\003\225\006\165\010\025\000\045\145\005\007\031\000\051\145\201\000\300' > "$R/hil/keyboard.desc"
 gcc -O2 -Wall -Wextra -Werror -o "$R/hil/clocksync" "$HIL/probe/clocksync.c"
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$R/usr/bin/ccidgadget" "$HIL/probe/ccidgadget.c"   # on the runner's PATH
 cp "$DEB" "$R/root/labdoor.deb"
 install -m 0644 "$HIL/systemd/labdoor-hil.service" "$R/etc/systemd/system/"
 mkdir -p "$R/etc/systemd/system/multi-user.target.wants"

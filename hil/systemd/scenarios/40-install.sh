@@ -6,6 +6,11 @@ note "the emulated reader and the gpio-sim door exist before the package (udev r
 gadget_create 1209 0001 HIL0001
 gadget_plug
 wait_for "the host to enumerate the reader" 10 gadget_host_device
+ccid_create
+ccid_plug
+wait_for "the host to enumerate the emulated ACR122U" 10 ccid_host_device
+wait_for "udev to load pn533_usb and bind the ACR122U (what labdoord must detach)" 20 \
+    test -e "$(ccid_host_device):1.0/driver"
 gpiosim_create labdoor-door 6 DOOR_RELAY DOOR_CONTACT EXIT_BUTTON GREEN_LED RED_LED > /dev/null
 gpiosim_pull 1 down   # contact closed
 gpiosim_pull 2 up     # exit button released
