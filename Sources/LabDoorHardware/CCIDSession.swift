@@ -86,11 +86,11 @@ public struct CCIDSession: Sendable {
     /// A card is present (or not) in the slot, as the reader notified (NotifySlotChange).
     public mutating func card(present isPresent: Bool, at now: MonotonicInstant) -> [Output] {
         if case .getSlotStatus = waiting?.command { notifiedDuringPoll = true }
-        return slot(present: isPresent, at: now)
+        return presence(isPresent, at: now)
     }
 
     /// The slot's presence changed (or was confirmed), from a notification or a poll's answer.
-    private mutating func slot(present isPresent: Bool, at now: MonotonicInstant) -> [Output] {
+    private mutating func presence(_ isPresent: Bool, at now: MonotonicInstant) -> [Output] {
         var outputs: [Output] = []
         if !isPresent {
             present = false
@@ -207,7 +207,7 @@ public struct CCIDSession: Sendable {
             return next(at: now)
         case .getSlotStatus:
             guard !notifiedDuringPoll else { return next(at: now) }
-            return slot(present: reply.card != .absent, at: now)
+            return presence(reply.card != .absent, at: now)
         case .escape:
             let ok = reply.status == .processed && reply.data.count >= 2 && reply.data[reply.data.count - 2] == 0x90
             let why = "the reader refused its feedback command (\(Self.hex(reply.data.suffix(2))))"
