@@ -243,6 +243,13 @@ event_count() { labdoorctl events --db "$LABDOOR_DB" --format csv | cut -d, -f3 
 # events_at_least KIND N: for wait_for.
 events_at_least() { [ "$(event_count "$1")" -ge "$2" ]; }
 
+# reader_events READER KIND [TEXT]: how many events of KIND the log holds for READER (whose details hold TEXT);
+# reader_events_above READER KIND N [TEXT]: for wait_for.
+reader_events() {
+    labdoorctl events --db "$LABDOOR_DB" --format csv | grep ",$2,$1," | grep -cF -- "${3:-}" || true
+}
+reader_events_above() { [ "$(reader_events "$1" "$2" "${4:-}")" -gt "$3" ]; }
+
 # reader_attached NAME: labdoorctl status shows the reader (of any backend) attached.
 reader_attached() { labdoorctl status | grep -q "Reader:  $1 ([a-z]*): attached"; }
 reader_detached() { labdoorctl status | grep -q "Reader:  $1 ([a-z]*): detached"; }

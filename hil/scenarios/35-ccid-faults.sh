@@ -18,12 +18,6 @@ labdoorctl badge assign 04A23F1B --holder 1 > /dev/null
 labdoorctl badge assign 1000000003 --holder 1 > /dev/null
 
 unlocks() { grep -c "door: relay=unlocked" /tmp/daemon.out || true; }
-rejected() { labdoorctl events --db "$LABDOOR_DB" --format csv | grep ",reader_input_rejected,nfc," | grep -c "$1" || true; }
-rejected_above() { [ "$(rejected "$1")" -gt "$2" ]; }
-detaches() { labdoorctl events --db "$LABDOOR_DB" --format csv | grep ",reader_detached,nfc," | grep -c "$1" || true; }
-detaches_above() { [ "$(detaches "$1")" -gt "$2" ]; }
-attaches() { labdoorctl events --db "$LABDOOR_DB" --format csv | grep -c ",reader_attached,nfc," || true; }
-attaches_above() { [ "$(attaches)" -gt "$1" ]; }
 # works: the staff card still opens on the NFC reader.
 works() {
     g=$(grants nfc)
@@ -33,20 +27,20 @@ works() {
 }
 # refused FAULT TEXT: FAULT on the next exchange, a tap: no grant, and a rejected input naming TEXT.
 refused() {
-    r=$(rejected "$2"); u=$(unlocks)
+    r=$(reader_events nfc reader_input_rejected "$2"); u=$(unlocks)
     ccid $1
     ccid tap 04A23F1B
-    wait_for "a rejected read naming '$2' after '$1'" 10 rejected_above "$2" "$r"
+    wait_for "a rejected read naming '$2' after '$1'" 10 reader_events_above nfc reader_input_rejected "$r" "$2"
     ccid remove
     [ "$(unlocks)" = "$u" ] || fail "the door unlocked after '$1'"
 }
 # reopened FAULT TEXT: FAULT on the next reply (the next status poll's): the reader is closed (TEXT), reopened,
 # and works.
 reopened() {
-    d=$(detaches "$2"); a=$(attaches)
+    d=$(reader_events nfc reader_detached "$2"); a=$(reader_events nfc reader_attached)
     ccid $1
-    wait_for "the reader closed for '$2' after '$1'" 10 detaches_above "$2" "$d"
-    wait_for "the reader reopened after '$1'" 15 attaches_above "$a"
+    wait_for "the reader closed for '$2' after '$1'" 10 reader_events_above nfc reader_detached "$d" "$2"
+    wait_for "the reader reopened after '$1'" 15 reader_events_above nfc reader_attached "$a"
     works "after $1"
 }
 
@@ -89,11 +83,11 @@ reopened truncate "declaring"
 reopened oversize "declaring 65536"
 
 note "a mute reader: closed for no reply, reopened with back-off, never a grant; unmuted, it works"
-d=$(detaches "no reply"); u=$(unlocks)
+d=$(reader_events nfc reader_detached "no reply"); u=$(unlocks)
 ccid mute
 ccid tap 04A23F1B
-wait_for "the mute reader closed" 10 detaches_above "no reply" "$d"
-wait_for "a second failed reopen (back-off)" 20 detaches_above "no reply" "$((d + 1))"
+wait_for "the mute reader closed" 10 reader_events_above nfc reader_detached "$d" "no reply"
+wait_for "a second failed reopen (back-off)" 20 reader_events_above nfc reader_detached "$((d + 1))" "no reply"
 retries=$(labdoorctl events --db "$LABDOOR_DB" --format csv | grep ",reader_detached,nfc," | grep "no reply" | sed -n 's/.*retrying in \([0-9]*\) s.*/\1/p' | tr '\n' ' ')
 measure "mute reader: closed and retried after $retries s"
 badge 1000000003
@@ -105,7 +99,7 @@ wait_for "the reader back after unmute" 30 reader_attached nfc
 works "after unmute"
 
 note "unplugged mid-exchange: detached, no grant; plugged back, the late answer is ignored and the reader works"
-g=$(grants nfc); d=$(detaches unplugged); a=$(attaches)
+g=$(grants nfc); d=$(reader_events nfc reader_detached unplugged); a=$(reader_events nfc reader_attached)
 ignored=$(grep -c "ignored a reply" /tmp/daemon.err || true)
 ccid stallpower 3000
 c=$(grep -c " cmd 62" "$CCID_LOG")
@@ -113,10 +107,10 @@ ccid tap 04A23F1B
 has_more_power_ons() { [ "$(grep -c " cmd 62" "$CCID_LOG")" -gt "$1" ]; }
 wait_for "the power-on to reach the reader" 10 has_more_power_ons "$c"
 ccid_unplug
-wait_for "the reader detached as unplugged" 10 detaches_above unplugged "$d"
+wait_for "the reader detached as unplugged" 10 reader_events_above nfc reader_detached "$d" unplugged
 ccid remove
 ccid_plug
-wait_for "the reader re-attached after replug" 15 attaches_above "$a"
+wait_for "the reader re-attached after replug" 15 reader_events_above nfc reader_attached "$a"
 # The emulated reader's answer to the old power-on waited in its endpoint for the next host: it must not count.
 has_ignored() { [ "$(grep -c "ignored a reply" /tmp/daemon.err)" -gt "$1" ]; }
 wait_for "the old power-on's late answer to be ignored (bSeq of the earlier session)" 10 has_ignored "$ignored"

@@ -22,8 +22,7 @@ note "the same reader plugged in after start: refused and logged, the daemon ser
 ccid_unplug
 daemon_start
 ccid_plug
-rejected_tpdu() { labdoorctl events --db "$LABDOOR_DB" --format csv | grep ",reader_rejected,nfc," | grep -q "TPDU"; }
-wait_for "reader_rejected naming TPDU" 15 rejected_tpdu
+wait_for "reader_rejected naming TPDU" 15 reader_events_above nfc reader_rejected 0 TPDU
 labdoorctl holder add --name "Aino Virtanen" --profile staff > /dev/null
 labdoorctl badge assign 04A23F1B --holder 1 > /dev/null
 badge 04A23F1B
